@@ -1,0 +1,231 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type avro from 'avsc';
+
+import { loadConfig } from '@choreo/config';
+
+import { createAvroType, findInvalidFields } from './avro';
+import { type Contract, loadContracts } from './catalog';
+import { type Envelope, validateEnvelope } from './envelope';
+import { ContractError, RegistryUnavailableError } from './errors';
+import { WIRE_HEADER_LENGTH, encodeWireFormat, readSchemaId } from './wire-format';
+
+export interface ContractRegistryOptions {
+  /** Registry base URL. Unset: `SCHEMA_REGISTRY_URL`, else the local stack. */
+  url?: string;
+  /** Contracts known to this process. Unset: every contract in the contracts package. */
+  contracts?: Contract[];
+  /** Retries of one registry request before it counts as unavailable. Unset: 2. */
+  retries?: number;
+}
+
+export interface DecodedEvent {
+  schemaId: number;
+  contract: Contract;
+  envelope: Envelope;
+}
+
+/**
+ * Contracts bound to a Schema Registry: registration, schema-id lookup, encoding and decoding in the
+ * Confluent wire format. Schema ids and writer schemas are cached for the life of the process, so
+ * steady-state encoding and decoding make no registry request.
+ */
+export class ContractRegistry {
+  readonly client: SchemaRegistry;
+  readonly url: string;
+  private readonly contracts: Map<string, Contract>;
+  private readonly contractsBySchemaName: Map<string, Contract>;
+  private readonly schemaIds = new Map<string, number>();
+  private readonly readers = new Map<number, Promise<{ contract: Contract; resolver: avro.Resolver | undefined }>>();
+
+  constructor(options: ContractRegistryOptions = {}) {
+    this.url = options.url ?? loadConfig().schemaRegistryUrl;
+    // No Avro options go to the client: avsc stores named types in the options object it is given,
+    // so options shared across schemas fail with "duplicate type name". The client only registers
+    // and looks up ids here; Choreo decodes with its own types.
+    this.client = new SchemaRegistry({ host: this.url, clientId: 'choreo', retry: { retries: options.retries ?? 2, initialRetryTimeInSecs: 0.1 } });
+    const contracts = options.contracts ?? loadContracts();
+    this.contracts = new Map(contracts.map((contract) => [contract.eventType, contract]));
+    this.contractsBySchemaName = new Map(contracts.map((contract) => [fullNameOf(contract.schema), contract]));
+  }
+
+  /** Returns the contract of an event type, or throws an `envelope` ContractError naming the known ones. */
+  contract(eventType: string): Contract {
+    const contract = this.contracts.get(eventType);
+    if (contract === undefined) {
+      throw new ContractError('envelope', `unknown event type "${eventType}"; known: ${[...this.contracts.keys()].join(', ')}`, { eventType });
+    }
+    return contract;
+  }
+
+  knownContracts(): Contract[] {
+    return [...this.contracts.values()];
+  }
+
+  /**
+   * Registers a contract's schema under its subject, after setting the subject's compatibility level.
+   * The level goes first because the registry client reads the subject's level during `register` and
+   * rejects a mismatch; Apicurio reports NONE for a subject it has never seen, where Confluent's
+   * registry answers 404.
+   */
+  async register(contract: Contract): Promise<number> {
+    await this.setCompatibility(contract.subject, contract.compatibility);
+    const { id } = await this.client.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(contract.schema) },
+      { subject: contract.subject, compatibility: contract.compatibility as never },
+    );
+    this.schemaIds.set(contract.eventType, id);
+    return id;
+  }
+
+  async setCompatibility(subject: string, compatibility: string): Promise<void> {
+    const response = await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility });
+    if (!response.ok) {
+      throw new RegistryUnavailableError(`setting compatibility ${compatibility} on ${subject} failed: HTTP ${response.status} ${await response.text()}`);
+    }
+  }
+
+  /** Raw request to the registry's Confluent-compatible API; the path starts with `/`. */
+  async request(method: string, path: string, body?: unknown): Promise<Response> {
+    try {
+      return await fetch(`${this.url}${path}`, {
+        method,
+        headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw new RegistryUnavailableError(`schema registry at ${this.url} is unreachable: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /**
+   * Returns the registry id of a contract's schema, asking the registry once per process. The schema
+   * must already be registered (`pnpm choreo contracts register`), so a producer never changes the
+   * registry by itself.
+   */
+  async schemaIdOf(eventType: string): Promise<number> {
+    const cached = this.schemaIds.get(eventType);
+    if (cached !== undefined) return cached;
+
+    const contract = this.contract(eventType);
+    let id: number;
+    try {
+      id = await this.client.getRegistryIdBySchema(contract.subject, { type: SchemaType.AVRO, schema: JSON.stringify(contract.schema) });
+    } catch (error) {
+      throw classifyRegistryError(error, `looking up the schema of ${eventType} under subject ${contract.subject}`);
+    }
+    this.schemaIds.set(eventType, id);
+    return id;
+  }
+
+  /** Validates an envelope against its contract and encodes it; throws `invalid-payload` listing each bad field. */
+  encode(envelope: Envelope, schemaId: number): Buffer {
+    const contract = this.contract(envelope.event_type);
+    const invalid = findInvalidFields(contract.type, envelope);
+    if (invalid.length > 0) {
+      const details = invalid.map((field) => `${field.path}: expected ${field.expected}, got ${field.actual}`).join('; ');
+      throw new ContractError('invalid-payload', `invalid ${contract.eventType} event: ${details}`, { eventType: contract.eventType });
+    }
+    return encodeWireFormat(schemaId, contract.type.toBuffer(envelope));
+  }
+
+  /**
+   * Decodes a Confluent-framed message into a validated envelope. Throws a ContractError when the
+   * message can never be a valid event, and RegistryUnavailableError when the writer schema could not
+   * be fetched because the registry is down, which may succeed later.
+   */
+  async decode(message: Buffer | null | undefined): Promise<DecodedEvent> {
+    const schemaId = readSchemaId(message);
+    const bytes = message as Buffer;
+    const { contract, resolver } = await this.readerFor(schemaId);
+
+    let decoded: { value: unknown; offset: number };
+    try {
+      decoded = contract.type.decode(bytes, WIRE_HEADER_LENGTH, resolver);
+    } catch (error) {
+      throw new ContractError('corrupt-avro', `Avro body does not match schema ${schemaId} (${contract.eventType}): ${(error as Error).message}`, {
+        cause: error,
+        eventType: contract.eventType,
+        schemaId,
+      });
+    }
+    if (decoded.offset === -1) {
+      throw new ContractError('corrupt-avro', `Avro body is truncated for schema ${schemaId} (${contract.eventType})`, { eventType: contract.eventType, schemaId });
+    }
+    if (decoded.offset !== bytes.length) {
+      throw new ContractError(
+        'corrupt-avro',
+        `${bytes.length - decoded.offset} unexpected bytes after the Avro record of schema ${schemaId} (${contract.eventType})`,
+        { eventType: contract.eventType, schemaId },
+      );
+    }
+
+    const envelope = validateEnvelope(decoded.value, contract, schemaId);
+    return { schemaId, contract, envelope };
+  }
+
+  private readerFor(schemaId: number): Promise<{ contract: Contract; resolver: avro.Resolver | undefined }> {
+    let reader = this.readers.get(schemaId);
+    if (reader === undefined) {
+      reader = this.createReader(schemaId);
+      this.readers.set(schemaId, reader);
+      // A failed lookup must not stay cached: the registry may be back on the next message.
+      reader.catch(() => this.readers.delete(schemaId));
+    }
+    return reader;
+  }
+
+  private async createReader(schemaId: number): Promise<{ contract: Contract; resolver: avro.Resolver | undefined }> {
+    let writerSchema: avro.Schema;
+    try {
+      const response = await this.request('GET', `/schemas/ids/${schemaId}`);
+      if (response.status === 404) {
+        throw new ContractError('unknown-schema', `schema id ${schemaId} is not in the registry`, { schemaId });
+      }
+      if (!response.ok) throw new RegistryUnavailableError(`GET /schemas/ids/${schemaId} returned HTTP ${response.status}`);
+      const body = (await response.json()) as { schema: string; schemaType?: string };
+      if (body.schemaType !== undefined && body.schemaType !== 'AVRO') {
+        throw new ContractError('unknown-schema', `schema id ${schemaId} is a ${body.schemaType} schema, not Avro`, { schemaId });
+      }
+      writerSchema = JSON.parse(body.schema) as avro.Schema;
+    } catch (error) {
+      if (error instanceof ContractError || error instanceof RegistryUnavailableError) throw error;
+      throw new RegistryUnavailableError(`reading schema ${schemaId} failed: ${(error as Error).message}`, { cause: error });
+    }
+
+    const name = typeof writerSchema === 'object' && 'name' in writerSchema ? fullNameOf(writerSchema as avro.schema.RecordType) : '(unnamed)';
+    const contract = this.contractsBySchemaName.get(name);
+    if (contract === undefined) {
+      throw new ContractError('unknown-schema', `schema id ${schemaId} is ${name}, which is not an event this service knows`, { schemaId });
+    }
+
+    const writerType = createAvroType(writerSchema);
+    if (writerType.equals(contract.type)) return { contract, resolver: undefined };
+    try {
+      return { contract, resolver: contract.type.createResolver(writerType) };
+    } catch (error) {
+      throw new ContractError('unknown-schema', `schema id ${schemaId} cannot be read as ${contract.eventType} v${contract.version}: ${(error as Error).message}`, {
+        cause: error,
+        eventType: contract.eventType,
+        schemaId,
+      });
+    }
+  }
+}
+
+function fullNameOf(schema: avro.schema.RecordType): string {
+  return schema.namespace && !schema.name.includes('.') ? `${schema.namespace}.${schema.name}` : schema.name;
+}
+
+/**
+ * The registry client reports a refused connection as HTTP 400 with the socket error in the message,
+ * so the message is checked before the status.
+ */
+function classifyRegistryError(error: unknown, action: string): Error {
+  const message = (error as Error).message ?? String(error);
+  const status = (error as { status?: number }).status;
+  if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up|timeout/i.test(message) || (status !== undefined && status >= 500)) {
+    return new RegistryUnavailableError(`${action}: registry unavailable (${message})`, { cause: error });
+  }
+  return new ContractError('unknown-schema', `${action}: ${message}. Run "pnpm choreo contracts register" first.`, { cause: error });
+}

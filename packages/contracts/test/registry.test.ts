@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+
+import { ContractError, ContractRegistry, type Envelope, encodeWireFormat, loadContracts } from '../src/index';
+
+function orderPlaced(overrides: Partial<Envelope> = {}): Envelope {
+  return {
+    event_id: randomUUID(),
+    event_type: 'orders.order_placed',
+    version: 1,
+    correlation_id: randomUUID(),
+    causation_id: null,
+    occurred_at: new Date('2026-11-30T10:00:00.000Z'),
+    source: 'test-shop',
+    payload: {
+      order_id: 'ord-1',
+      customer_id: 'cus-1',
+      customer_email: 'ada@example.com',
+      items: [{ sku: 'SKU-1', description: 'Kettle', quantity: 2, unit_price_minor: 1999 }],
+      total_minor: 3998,
+      currency: 'EUR',
+      channel: 'WEB',
+    },
+    ...overrides,
+  };
+}
+
+describe('ContractRegistry on the real registry', () => {
+  const registry = new ContractRegistry();
+  let schemaId = 0;
+
+  before(async () => {
+    for (const contract of loadContracts()) await registry.register(contract);
+    schemaId = await registry.schemaIdOf('orders.order_placed');
+  });
+
+  it('registers every contract with its compatibility level', async () => {
+    for (const contract of loadContracts()) {
+      const response = await registry.request('GET', `/config/${contract.subject}`);
+      assert.deepEqual(await response.json(), { compatibilityLevel: contract.compatibility });
+    }
+  });
+
+  it('registers the same schema twice under one id', async () => {
+    const again = await registry.register(registry.contract('orders.order_placed'));
+    assert.equal(again, schemaId);
+  });
+
+  it('round-trips an event through the wire format', async () => {
+    const sent = orderPlaced();
+    const bytes = registry.encode(sent, schemaId);
+    assert.equal(bytes.readUInt8(0), 0);
+    assert.equal(bytes.readInt32BE(1), schemaId);
+
+    const decoded = await new ContractRegistry().decode(bytes);
+    assert.equal(decoded.contract.eventType, 'orders.order_placed');
+    assert.deepEqual(structuredClone(decoded.envelope), sent);
+  });
+
+  it('rejects an invalid payload naming each field', () => {
+    const bad = orderPlaced({ payload: { ...orderPlaced().payload, total_minor: 'lots', currency: undefined } });
+    assert.throws(
+      () => registry.encode(bad, schemaId),
+      (error: unknown) =>
+        error instanceof ContractError &&
+        error.code === 'invalid-payload' &&
+        error.message.includes('payload.total_minor') &&
+        error.message.includes('payload.currency'),
+    );
+  });
+
+  it('rejects an unknown schema id as a contract error', async () => {
+    await assert.rejects(new ContractRegistry().decode(encodeWireFormat(987_654, Buffer.from([2, 0]))), { code: 'unknown-schema' });
+  });
+
+  it('rejects trailing bytes after the record', async () => {
+    const bytes = Buffer.concat([registry.encode(orderPlaced(), schemaId), Buffer.from([1, 2, 3])]);
+    await assert.rejects(registry.decode(bytes), { code: 'corrupt-avro', message: /3 unexpected bytes/ });
+  });
+
+  it('rejects an empty event_id', async () => {
+    const bytes = registry.encode(orderPlaced({ event_id: '' }), schemaId);
+    await assert.rejects(registry.decode(bytes), { code: 'envelope', message: /event_id is empty/ });
+  });
+});
