@@ -14,3 +14,4 @@ export { validateEnvelope, type Envelope } from './envelope';
 export { ContractError, RegistryUnavailableError, type ContractErrorCode } from './errors';
 export { ContractRegistry, type ContractRegistryOptions, type DecodedEvent } from './registry';
 export { WIRE_HEADER_LENGTH, encodeWireFormat, readSchemaId } from './wire-format';
+export { AVRO_CONTENT_TYPE, HEADERS } from './headers';

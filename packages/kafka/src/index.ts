@@ -20,7 +20,7 @@ export type {
   RecordMetadata,
   TopicPartitionOffsetAndMetadata,
 } from 'kafkajs';
-export { CompressionTypes } from 'kafkajs';
+export { CompressionTypes, Partitioners } from 'kafkajs';
 
 export interface KafkaClientOptions {
   /** Bootstrap servers as `host:port`. */

@@ -1,0 +1,190 @@
+import { Partitioners, createKafkaClient, type IHeaders, type KafkaClient, type Message, type Producer } from '@choreo/kafka';
+import { AVRO_CONTENT_TYPE, ContractError, ContractRegistry, type Envelope, HEADERS, RegistryUnavailableError } from '@choreo/contracts';
+import { loadConfig } from '@choreo/config';
+import type { Registry } from 'prom-client';
+import { v7 as uuidv7 } from 'uuid';
+
+import { currentEventContext } from './context';
+import { producerMetrics } from './metrics';
+
+export interface ProducerOptions {
+  /** Identity of the producing service, written to every envelope's `source`; part of consumers' dedupe scope. */
+  source: string;
+  /** Registry binding. Unset: a ContractRegistry on `SCHEMA_REGISTRY_URL`. */
+  registry?: ContractRegistry;
+  /** Kafka client. Unset: one on `KAFKA_BROKERS` with client id `<source>-producer`. */
+  kafka?: KafkaClient;
+  /** prom-client registry for the producer metrics. Unset: prom-client's global registry. */
+  metricsRegistry?: Registry;
+}
+
+export interface PublishOptions {
+  /** Business key: events with the same key go to the same partition, in order. */
+  key: string;
+  /** Unset: inherited from the event being handled, else a new UUIDv7 (this publish is the edge). */
+  correlationId?: string;
+  /** Unset: the event_id of the event being handled, else null. */
+  causationId?: string | null;
+  /** Unset: a new UUIDv7. Set it to make a redelivery by the caller a duplicate of the first send. */
+  eventId?: string;
+  /** Business time. Unset: now. */
+  occurredAt?: Date;
+}
+
+export interface PublishResult {
+  eventId: string;
+  correlationId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface BatchItem {
+  eventType: string;
+  payload: object;
+  options: PublishOptions;
+}
+
+/**
+ * Publishes contract-checked events. Every event is validated against its contract before anything
+ * is sent, encoded in the Confluent wire format with a cached schema id, and sent with `acks: all`
+ * by an idempotent producer.
+ */
+export class EventProducer {
+  private readonly registry: ContractRegistry;
+  private readonly producer: Producer;
+  private readonly metrics;
+  private connected = false;
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly admin;
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+
+  constructor(private readonly options: ProducerOptions) {
+    this.registry = options.registry ?? new ContractRegistry();
+    const kafka = options.kafka ?? createKafkaClient({ brokers: loadConfig().kafkaBrokers, clientId: `${options.source}-producer` });
+    // Idempotence makes the broker drop the duplicates that the client's own retries would create.
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
+    this.admin = kafka.admin();
+    this.metrics = producerMetrics(options.metricsRegistry);
+  }
+
+  get source(): string {
+    return this.options.source;
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await Promise.all([this.producer.connect(), this.admin.connect()]);
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  async publish(eventType: string, payload: object, options: PublishOptions): Promise<PublishResult> {
+    const [result] = await this.publishBatch([{ eventType, payload, options }]);
+    return result as PublishResult;
+  }
+
+  /**
+   * Publishes many events in one request per broker. All events are validated first: if any is
+   * invalid, none is sent.
+   */
+  async publishBatch(items: readonly BatchItem[]): Promise<PublishResult[]> {
+    await this.connect();
+    const prepared = await Promise.all(items.map((item) => this.prepare(item)));
+    for (const message of prepared) message.message.partition = await this.partitionOf(message.topic, message.message);
+
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, message } of prepared) {
+      const messages = byTopic.get(topic) ?? [];
+      messages.push(message);
+      byTopic.set(topic, messages);
+    }
+
+    let metadata;
+    try {
+      metadata = await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      for (const { eventType } of prepared) this.metrics.failures.inc({ event_type: eventType, reason: 'kafka' });
+      throw error;
+    }
+
+    // Messages for one partition are appended in send order from the partition's base offset.
+    const nextOffset = new Map(metadata.map((entry) => [`${entry.topicName}:${entry.partition}`, BigInt(entry.baseOffset ?? '0')]));
+    return prepared.map(({ topic, message, eventType, envelope }) => {
+      const slot = `${topic}:${message.partition}`;
+      const offset = nextOffset.get(slot) ?? -1n;
+      nextOffset.set(slot, offset + 1n);
+      this.metrics.published.inc({ event_type: eventType });
+      return { eventId: envelope.event_id, correlationId: envelope.correlation_id, topic, partition: message.partition ?? -1, offset: offset.toString() };
+    });
+  }
+
+  private async prepare(item: BatchItem): Promise<{ topic: string; eventType: string; envelope: Envelope; message: Message }> {
+    const { eventType, payload, options } = item;
+    const context = currentEventContext();
+    let envelope: Envelope | undefined;
+
+    try {
+      const contract = this.registry.contract(eventType);
+      envelope = {
+        event_id: options.eventId ?? uuidv7(),
+        event_type: eventType,
+        version: contract.version,
+        correlation_id: options.correlationId ?? context?.correlationId ?? uuidv7(),
+        causation_id: options.causationId !== undefined ? options.causationId : (context?.eventId ?? null),
+        occurred_at: options.occurredAt ?? new Date(),
+        source: this.options.source,
+        payload: payload as Record<string, unknown>,
+      };
+      const schemaId = await this.registry.schemaIdOf(eventType);
+
+      const stopTimer = this.metrics.encodeSeconds.startTimer({ event_type: eventType });
+      const value = this.registry.encode(envelope, schemaId);
+      stopTimer();
+
+      return { topic: contract.topic, eventType, envelope, message: { key: options.key, value, headers: headersOf(envelope) } };
+    } catch (error) {
+      this.metrics.failures.inc({ event_type: eventType, reason: failureReason(error) });
+      throw error;
+    }
+  }
+
+  private async partitionOf(topic: string, message: Message): Promise<number> {
+    let count = this.partitionCounts.get(topic);
+    if (count === undefined) {
+      const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      count = metadata.topics[0]?.partitions.length ?? 0;
+      if (count === 0) throw new Error(`topic ${topic} has no partitions; create the event topics first (pnpm choreo topics create)`);
+      this.partitionCounts.set(topic, count);
+    }
+    const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0, offlineReplicas: [] }));
+    return this.partitioner({ topic, partitionMetadata, message });
+  }
+}
+
+function headersOf(envelope: Envelope): IHeaders {
+  return {
+    [HEADERS.eventType]: envelope.event_type,
+    [HEADERS.eventId]: envelope.event_id,
+    [HEADERS.correlationId]: envelope.correlation_id,
+    [HEADERS.contentType]: AVRO_CONTENT_TYPE,
+  };
+}
+
+function failureReason(error: unknown): string {
+  if (error instanceof ContractError) return error.code;
+  if (error instanceof RegistryUnavailableError) return 'registry-unavailable';
+  return 'kafka';
+}
+
+export function createProducer(options: ProducerOptions): EventProducer {
+  return new EventProducer(options);
+}
