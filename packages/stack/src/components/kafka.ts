@@ -18,32 +18,38 @@ const CLASSPATH_FILE = join(KAFKA_DIR, `classpath-${KAFKA_VERSION}.txt`);
 const LOG_DIRS = join(DATA_DIR, 'kafka');
 
 /**
- * Broker settings for one node in KRaft combined mode. Replication factors are 1 because there is one
- * node; automatic topic creation is off because the kits create the topics they need on purpose.
+ * Returns the settings of a one-node broker in KRaft combined mode, by property name. Replication
+ * factors are 1 because there is one node. Automatic topic creation is off because the kits create
+ * the topics they need on purpose. docker-compose.yml repeats these settings, and
+ * packages/stack/test/compose.test.ts checks that the two agree.
  */
-function serverProperties(port: number): string {
-  return [
-    'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${LOCAL_STACK.kafkaControllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${LOCAL_STACK.kafkaControllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    `log.dirs=${LOG_DIRS}`,
-    'num.partitions=3',
-    'auto.create.topics.enable=false',
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=10',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+export function brokerSettings(port: number): Record<string, string> {
+  return {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@127.0.0.1:${LOCAL_STACK.kafkaControllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${LOCAL_STACK.kafkaControllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': LOG_DIRS,
+    'num.partitions': '3',
+    'auto.create.topics.enable': 'false',
+    'offsets.topic.replication.factor': '1',
+    'offsets.topic.num.partitions': '10',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
     // A local broker serves one developer: start a consumer group at once instead of waiting 3 s.
-    'group.initial.rebalance.delay.ms=0',
-    '',
-  ].join('\n');
+    'group.initial.rebalance.delay.ms': '0',
+  };
+}
+
+function serverProperties(port: number): string {
+  const lines = Object.entries(brokerSettings(port)).map(([key, value]) => `${key}=${value}`);
+  return [...lines, ''].join('\n');
 }
 
 const LOG4J_PROPERTIES = [

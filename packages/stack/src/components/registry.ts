@@ -67,6 +67,17 @@ function hashTree(dir: string): string {
   return hash.digest('hex');
 }
 
+/**
+ * Apicurio settings that change what clients see, passed as system properties. docker-compose.yml
+ * sets the same ones as environment variables, and packages/stack/test/compose.test.ts compares them.
+ */
+export const REGISTRY_SETTINGS: Readonly<Record<string, string>> = {
+  // Ids are content ids, as in Confluent's registry: one id per distinct schema text, the same
+  // under every subject, resolvable by GET /schemas/ids/{id}. Legacy mode would hand out global
+  // ids instead: a new id for each registered version, even of an identical schema.
+  'registry.ccompat.legacy-id-mode.enabled': 'false',
+};
+
 function startRegistry(port: number): void {
   const databaseDir = ensureDir(join(DATA_DIR, 'registry'));
   const args = [
@@ -75,10 +86,7 @@ function startRegistry(port: number): void {
     '-Xmx512m',
     `-Dquarkus.http.port=${port}`,
     '-Dquarkus.http.host=127.0.0.1',
-    // Ids are content ids, as in Confluent's registry: one id per distinct schema text, the same
-    // under every subject, resolvable by GET /schemas/ids/{id}. Legacy mode would hand out global
-    // ids instead: a new id for each registered version, even of an identical schema.
-    '-Dregistry.ccompat.legacy-id-mode.enabled=false',
+    ...Object.entries(REGISTRY_SETTINGS).map(([key, value]) => `-D${key}=${value}`),
     '-jar',
     RUNNER_JAR,
   ];
