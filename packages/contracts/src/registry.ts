@@ -64,8 +64,8 @@ export class ContractRegistry {
   /**
    * Registers a contract's schema under its subject, after setting the subject's compatibility level.
    * The level goes first because the registry client reads the subject's level during `register` and
-   * rejects a mismatch; Apicurio reports NONE for a subject it has never seen, where Confluent's
-   * registry answers 404.
+   * rejects a mismatch, treating only a 404 as "no level". Apicurio 2.4.2 returns 404 for a subject it
+   * has never seen, but NONE for a subject that exists without a level of its own.
    */
   async register(contract: Contract): Promise<number> {
     await this.setCompatibility(contract.subject, contract.compatibility);
