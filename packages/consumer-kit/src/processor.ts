@@ -1,0 +1,370 @@
+import { ContractError, type ContractRegistry, type DecodedEvent, RegistryUnavailableError } from '@choreo/contracts';
+import type { EachBatchPayload, IHeaders, KafkaMessage } from '@choreo/kafka';
+import { type EventProducer, runWithEventContext } from '@choreo/producer-kit';
+
+import type { CircuitBreaker } from './circuit';
+import { type DeadLetterReason, deadLetterOf } from './dead-letter';
+import { type ClaimResult, type Deduplicator, type Settlement } from './dedupe';
+import { InfrastructureError, isRetriable } from './errors';
+import type { Handler, HandlerContext } from './handler';
+import type { Logger } from './logger';
+import type { ConsumerMetrics } from './metrics';
+import type { PauseController } from './pauses';
+import { type ResolvedRetryOptions, type RetryState, readRetryState, retryDelayMs, retryHeaders } from './retry';
+import { dltTopicOf, retryTopicOf } from './topics';
+
+export interface OutgoingMessage {
+  topic: string;
+  partition: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+}
+
+export interface ProcessorSettings {
+  serviceName: string;
+  groupId: string;
+  owner: string;
+  handlers: ReadonlyMap<string, Handler>;
+  registry: ContractRegistry;
+  /** Undefined when the service opted out of deduplication. */
+  dedupe: Deduplicator | undefined;
+  retry: ResolvedRetryOptions;
+  sourceTopics: ReadonlySet<string>;
+  circuit: CircuitBreaker;
+  pauses: PauseController;
+  metrics: ConsumerMetrics;
+  logger: Logger;
+  producer: EventProducer | undefined;
+  /** Sends a retry or dead-letter message with `acks: all`; resolves once Kafka stored it. */
+  send(message: OutgoingMessage): Promise<void>;
+  /** Messages claimed and settled together; each chunk costs two Redis round trips. */
+  chunkSize: number;
+  dltStackChars: number;
+  /** Called when the retry-storm guard opens, to schedule its half-open probe. */
+  onCircuitOpened(): void;
+  /** Called when Redis or the registry fails, to pause everything and probe until it is back. */
+  onOutage(error: InfrastructureError): void;
+}
+
+/** Longest wait before a deferred delivery checks again whether the other attempt finished, in milliseconds. */
+const DEFER_POLL_MS = 2_000;
+
+interface Item {
+  message: KafkaMessage;
+  retry: RetryState;
+  decoded?: DecodedEvent;
+  contractError?: ContractError;
+  key?: string;
+}
+
+/** Where a chunk stopped early, and why; the partition is sought back to `offset`. */
+type Stop = { offset: string; reason: 'due'; dueAt: number } | { offset: string; reason: 'outage'; error: InfrastructureError } | { offset: string; reason: 'circuit' };
+
+/**
+ * Runs the fetched batches of one consumer: each message ends processed, skipped as a duplicate,
+ * deferred or retried through a retry topic, or dead-lettered, and its offset is resolved only after
+ * that outcome is durable in Kafka and Redis.
+ */
+export class BatchProcessor {
+  constructor(private readonly settings: ProcessorSettings) {}
+
+  async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = batch;
+    const { metrics, groupId } = this.settings;
+    metrics.consumed.inc({ group: groupId, topic }, messages.length);
+    const last = messages.at(-1);
+    if (last) metrics.lag.set({ group: groupId, topic, partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
+
+    for (let start = 0; start < messages.length; start += this.settings.chunkSize) {
+      if (!isRunning() || isStale()) return;
+
+      const chunk = messages.slice(start, start + this.settings.chunkSize);
+      const { processed, stop } = await this.processChunk(topic, partition, chunk);
+      for (const offset of processed) resolveOffset(offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+
+      if (stop) {
+        this.applyStop(topic, partition, stop);
+        return;
+      }
+    }
+  }
+
+  private applyStop(topic: string, partition: number, stop: Stop): void {
+    const { pauses, logger } = this.settings;
+    // Seek back so the stopped message is fetched again once the pause ends, whether in this process
+    // or, after a restart or rebalance, from the committed offset in another.
+    this.settings.pauses.seek(topic, partition, stop.offset);
+    if (stop.reason === 'due') {
+      pauses.pauseUntil(topic, partition, stop.dueAt);
+    } else if (stop.reason === 'outage') {
+      logger.warn({ dependency: stop.error.dependency, err: stop.error.message, topic, partition, offset: stop.offset }, 'pausing consumption: dependency unavailable');
+      this.settings.onOutage(stop.error);
+    }
+  }
+
+  private async processChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<{ processed: string[]; stop?: Stop }> {
+    const isSource = this.settings.sourceTopics.has(topic);
+    const { circuit } = this.settings;
+
+    if (isSource && circuit.state === 'open') return { processed: [], stop: { offset: messages[0]?.offset ?? '0', reason: 'circuit' } };
+
+    const items: Item[] = [];
+    let stop: Stop | undefined;
+    for (const message of messages) {
+      const retry = readRetryState(message.headers);
+      if (!isSource && retry.dueAt > Date.now()) {
+        stop = { offset: message.offset, reason: 'due', dueAt: retry.dueAt };
+        break;
+      }
+      const item: Item = { message, retry };
+      try {
+        item.decoded = await this.settings.registry.decode(message.value);
+        this.checkHandled(item.decoded);
+      } catch (error) {
+        if (error instanceof RegistryUnavailableError) {
+          stop = { offset: message.offset, reason: 'outage', error: new InfrastructureError('registry', error.message, { cause: error }) };
+          break;
+        }
+        if (!(error instanceof ContractError)) throw error;
+        item.contractError = error;
+      }
+      items.push(item);
+    }
+
+    let claims: Map<string, ClaimResult>;
+    try {
+      claims = await this.claim(topic, partition, items);
+    } catch (error) {
+      if (!(error instanceof InfrastructureError)) throw error;
+      return { processed: [], stop: { offset: messages[0]?.offset ?? '0', reason: 'outage', error } };
+    }
+
+    const settlements: Settlement[] = [];
+    const processed: string[] = [];
+    const seen = new Set<string>();
+    try {
+      for (const item of items) {
+        if (isSource && circuit.state === 'open') {
+          stop = { offset: item.message.offset, reason: 'circuit' };
+          break;
+        }
+        await this.processItem(topic, partition, item, claims, seen, settlements);
+        processed.push(item.message.offset);
+      }
+    } finally {
+      // Claims of items this chunk did not reach are released, so their next delivery runs at once.
+      for (const item of items.slice(processed.length)) {
+        const claim = item.key === undefined ? undefined : claims.get(item.key);
+        if (claim?.state === 'claimed' && !seen.has(item.key as string)) settlements.push({ key: item.key as string, token: claim.token, outcome: 'release' });
+      }
+      await this.settle(settlements);
+    }
+    return { processed, stop };
+  }
+
+  /** A decoded event of a type without a handler here is a contract failure for this service. */
+  private checkHandled(decoded: DecodedEvent): void {
+    const eventType = decoded.contract.eventType;
+    if (!this.settings.handlers.has(eventType)) {
+      throw new ContractError('envelope', `${this.settings.serviceName} has no handler for event type ${eventType}`, { eventType, schemaId: decoded.schemaId });
+    }
+  }
+
+  private async claim(topic: string, partition: number, items: Item[]): Promise<Map<string, ClaimResult>> {
+    const { dedupe } = this.settings;
+    if (dedupe === undefined) return new Map();
+
+    for (const item of items) {
+      item.key = item.decoded ? dedupe.keyOf(item.decoded.envelope) : dedupe.keyOfPosition(item.retry.originalTopic ?? topic, partition, item.message.offset);
+    }
+    const keys = [...new Set(items.map((item) => item.key as string))];
+    const results = await dedupe.claimAll(keys);
+    return new Map(keys.map((key, index) => [key, results[index] as ClaimResult]));
+  }
+
+  private async processItem(topic: string, partition: number, item: Item, claims: Map<string, ClaimResult>, seen: Set<string>, settlements: Settlement[]): Promise<void> {
+    const { metrics, groupId } = this.settings;
+    const eventType = item.decoded?.contract.eventType ?? 'unknown';
+    const claim: ClaimResult = item.key === undefined ? { state: 'claimed', token: '' } : (claims.get(item.key) as ClaimResult);
+
+    // A second copy of the same event within one chunk follows the first copy, which carries the
+    // event forward whatever its outcome.
+    if (item.key !== undefined && seen.has(item.key)) {
+      metrics.duplicates.inc({ group: groupId, event_type: eventType });
+      return;
+    }
+    if (item.key !== undefined) seen.add(item.key);
+
+    if (claim.state === 'done' || claim.state === 'dead') {
+      metrics.duplicates.inc({ group: groupId, event_type: eventType });
+      return;
+    }
+    if (claim.state === 'in-flight') {
+      await this.defer(topic, partition, item, claim.remainingMs);
+      return;
+    }
+
+    const settle = (outcome: Settlement['outcome']) => {
+      if (item.key !== undefined) settlements.push({ key: item.key, token: claim.token, outcome });
+    };
+
+    if (item.contractError !== undefined || item.decoded === undefined) {
+      const error = item.contractError as ContractError;
+      metrics.contractMismatches.inc({ group: groupId, code: error.code });
+      await this.deadLetter(topic, partition, item, 'contract', error, 0);
+      settle('dead');
+      return;
+    }
+
+    const outcome = await this.runHandler(topic, partition, item, item.decoded);
+    settle(outcome);
+  }
+
+  private async runHandler(topic: string, partition: number, item: Item, decoded: DecodedEvent): Promise<Settlement['outcome']> {
+    const { metrics, groupId, circuit, retry, logger: serviceLogger, producer } = this.settings;
+    const { envelope, contract } = decoded;
+    const attempt = item.retry.attempt;
+    const logger = serviceLogger.child({ event_id: envelope.event_id, correlation_id: envelope.correlation_id, event_type: envelope.event_type, topic, partition, attempt });
+
+    const context: HandlerContext = {
+      eventId: envelope.event_id,
+      eventType: envelope.event_type,
+      correlationId: envelope.correlation_id,
+      causationId: envelope.causation_id,
+      source: envelope.source,
+      occurredAt: envelope.occurred_at,
+      attempt,
+      topic,
+      partition,
+      offset: item.message.offset,
+      logger,
+      publish: producer ? producer.publish.bind(producer) : missingProducer,
+      publishBatch: producer ? producer.publishBatch.bind(producer) : missingProducer,
+    };
+
+    metrics.decoded.inc({ group: groupId });
+    if (envelope.correlation_id !== envelope.event_id) metrics.correlated.inc({ group: groupId });
+
+    const handler = this.settings.handlers.get(contract.eventType) as Handler;
+    const stopTimer = metrics.handlerSeconds.startTimer({ group: groupId, event_type: contract.eventType });
+    try {
+      await runWithEventContext({ eventId: envelope.event_id, correlationId: envelope.correlation_id }, () => handler(envelope, context));
+      stopTimer({ outcome: 'success' });
+      metrics.processed.inc({ group: groupId, event_type: contract.eventType });
+      this.recordOutcome(true);
+      return 'done';
+    } catch (error) {
+      stopTimer({ outcome: 'failure' });
+      this.recordOutcome(false);
+
+      if (!isRetriable(error)) {
+        logger.warn({ err: error }, 'handler failed with a non-retryable error; dead-lettering');
+        await this.deadLetter(topic, partition, item, 'non-retryable', error, attempt + 1);
+        return 'dead';
+      }
+      if (attempt >= retry.maxAttempts) {
+        logger.warn({ err: error }, 'handler failed on the last retry level; dead-lettering');
+        await this.deadLetter(topic, partition, item, 'retries-exhausted', error, attempt + 1);
+        return 'dead';
+      }
+      const delay = retryDelayMs(attempt + 1, retry);
+      logger.info({ err: error, next_attempt: attempt + 1, delay_ms: delay }, 'handler failed; scheduling a retry');
+      await this.sendToRetry(topic, partition, item, attempt + 1, Date.now() + delay, error);
+      return 'release';
+    }
+  }
+
+  private recordOutcome(succeeded: boolean): void {
+    const { circuit, metrics, groupId } = this.settings;
+    if (circuit.record(succeeded)) {
+      metrics.circuitOpenings.inc({ group: groupId });
+      this.settings.logger.warn({ cool_down_ms: circuit.remainingCoolDownMs() }, 'retry-storm guard opened: pausing source topics');
+      this.settings.onCircuitOpened();
+    }
+    metrics.circuitState.set({ group: groupId }, circuit.state === 'closed' ? 0 : circuit.state === 'half-open' ? 1 : 2);
+  }
+
+  /**
+   * Another attempt of this event holds its lease. The delivery goes to a retry topic and comes back
+   * shortly: if the other attempt finished, the copy is skipped as a duplicate; if it crashed, the copy
+   * runs the event once the lease expires. Acknowledging it as done could lose the event.
+   */
+  private async defer(topic: string, partition: number, item: Item, remainingMs: number): Promise<void> {
+    const level = Math.max(1, item.retry.attempt);
+    this.settings.metrics.deferred.inc({ group: this.settings.groupId });
+    // Check again soon rather than at lease expiry: the other attempt usually finishes in milliseconds.
+    const wait = Math.min(remainingMs + 100, DEFER_POLL_MS);
+    await this.sendToRetry(topic, partition, item, level, Date.now() + wait, new Error('another attempt of this event holds its lease'));
+  }
+
+  private async sendToRetry(topic: string, partition: number, item: Item, level: number, dueAt: number, error: unknown): Promise<void> {
+    const { groupId, metrics } = this.settings;
+    const originalTopic = item.retry.originalTopic ?? topic;
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    await this.settings.send({
+      topic: retryTopicOf(originalTopic, groupId, level),
+      partition,
+      key: item.message.key,
+      value: item.message.value,
+      headers: retryHeaders(item.message.headers, {
+        attempt: level,
+        dueAt,
+        firstFailureAt: item.retry.firstFailureAt ?? Date.now(),
+        lastError: text,
+        originalTopic,
+        originalPartition: partition,
+        originalOffset: item.message.offset,
+      }),
+    });
+    metrics.retries.inc({ group: groupId, level: String(level) });
+  }
+
+  private async deadLetter(topic: string, partition: number, item: Item, reason: DeadLetterReason, error: unknown, attempts: number): Promise<void> {
+    const { groupId, owner, metrics } = this.settings;
+    const originalTopic = item.retry.originalTopic ?? topic;
+    const letter = deadLetterOf(item.message, {
+      reason,
+      groupId,
+      owner,
+      attempts,
+      error,
+      topic,
+      partition,
+      correlationId: item.decoded?.envelope.correlation_id,
+      stackChars: this.settings.dltStackChars,
+    });
+    await this.settings.send({ topic: dltTopicOf(originalTopic, groupId), ...letter });
+    metrics.deadLettered.inc({ group: groupId, reason });
+    this.settings.logger.warn(
+      { reason, owner, topic, partition, offset: item.message.offset, event_id: item.decoded?.envelope.event_id, err: error instanceof Error ? error.message : String(error) },
+      'message dead-lettered',
+    );
+  }
+
+  /**
+   * Writes the chunk's outcomes. While Redis is down this waits and tries again instead of going on,
+   * because committing offsets without the completion records would let a redelivery run twice.
+   */
+  private async settle(settlements: Settlement[]): Promise<void> {
+    const { dedupe } = this.settings;
+    if (dedupe === undefined || settlements.length === 0) return;
+
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+      try {
+        await dedupe.settleAll(settlements);
+        return;
+      } catch (error) {
+        if (!(error instanceof InfrastructureError) || this.settings.pauses.stopping) throw error;
+        this.settings.logger.warn({ err: error.message, retry_in_ms: wait }, 'cannot record event outcomes in Redis; retrying');
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+}
+
+async function missingProducer(): Promise<never> {
+  throw new Error('this consumer service has no producer: pass `producer: { source }` to createConsumerService to publish from handlers');
+}

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { HEADERS, type Envelope } from '@choreo/contracts';
+import { headerText } from '@choreo/kafka';
+
+import { type ConsumerService, NonRetryableError, dltTopicOf, retryTopicOf } from '../src/index';
+import {
+  disconnectProducer,
+  encode,
+  metricValue,
+  orderPlacedEnvelope,
+  prepareStack,
+  produceRaw,
+  readTopic,
+  startService,
+  uniqueGroup,
+  waitFor,
+} from './support';
+
+const TOPIC = 'orders.order_placed';
+const fastRetry = { initialDelayMs: 200, multiplier: 2, maxDelayMs: 1_000 };
+
+describe('consumer service on the real stack', () => {
+  const running: ConsumerService[] = [];
+  const start = async (...args: Parameters<typeof startService>) => {
+    const service = await startService(...args);
+    running.push(service);
+    return service;
+  };
+
+  before(prepareStack);
+  after(async () => {
+    await Promise.all(running.map((service) => service.stop()));
+    await disconnectProducer();
+  });
+
+  it('runs an event delivered 10 times exactly once across two instances', async () => {
+    const groupId = uniqueGroup('dedupe');
+    const calls: string[] = [];
+    const handler = async (event: Envelope) => {
+      calls.push(event.event_id);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    const options = { owner: 'team-test', groupId, handlers: { 'orders.order_placed': handler }, retry: fastRetry };
+    const first = await start({ name: 'dedupe-a', ...options });
+    const second = await start({ name: 'dedupe-b', ...options });
+
+    const envelope = orderPlacedEnvelope();
+    const value = await encode(envelope);
+    // Spread over all partitions so both instances receive copies at the same time.
+    await produceRaw(TOPIC, [0, 1, 2, 0, 1, 2, 0, 1, 2, 0].map((partition) => ({ key: 'same-order', value, partition })));
+
+    await waitFor('nine duplicates skipped', async () => (await metricValue(first, 'choreo_duplicates_skipped_total')) + (await metricValue(second, 'choreo_duplicates_skipped_total')) >= 9);
+    assert.deepEqual(calls.filter((id) => id === envelope.event_id), [envelope.event_id]);
+  });
+
+  it('retries a failing handler and runs its side effect once', async () => {
+    const groupId = uniqueGroup('retry');
+    const attempts: number[] = [];
+    const sideEffects: string[] = [];
+    const envelope = orderPlacedEnvelope();
+    await start({
+      name: 'retry',
+      owner: 'team-test',
+      groupId,
+      retry: fastRetry,
+      handlers: {
+        'orders.order_placed': async (event: Envelope, context) => {
+          if (event.event_id !== envelope.event_id) return;
+          attempts.push(context.attempt);
+          if (attempts.length <= 2) throw new Error('partner timed out');
+          sideEffects.push(event.event_id);
+        },
+      },
+    });
+
+    await produceRaw(TOPIC, [{ key: 'k', value: await encode(envelope) }]);
+    await waitFor('the side effect', () => sideEffects.length === 1);
+    assert.deepEqual(attempts, [0, 1, 2]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(sideEffects, [envelope.event_id]);
+  });
+
+  it('dead-letters a permanently failing event with full context', async () => {
+    const groupId = uniqueGroup('dlt');
+    const envelope = orderPlacedEnvelope();
+    await start({
+      name: 'dlt',
+      owner: 'team-payments',
+      groupId,
+      retry: { ...fastRetry, maxAttempts: 2 },
+      handlers: {
+        'orders.order_placed': async (event: Envelope) => {
+          if (event.event_id === envelope.event_id) throw new Error('card declined by the partner');
+        },
+      },
+    });
+
+    const value = await encode(envelope);
+    await produceRaw(TOPIC, [{ key: envelope.event_id, value, headers: { 'x-origin': 'checkout' } }]);
+    const [letter] = await readTopic(dltTopicOf(TOPIC, groupId), (message) => message.key?.toString() === envelope.event_id, 1);
+    assert.ok(letter);
+
+    const header = (name: string) => headerText(letter.headers?.[name]);
+    assert.ok(letter.value?.equals(value), 'the value is kept byte for byte');
+    assert.equal(header('x-origin'), 'checkout');
+    assert.equal(header(HEADERS.dltReason), 'retries-exhausted');
+    assert.equal(header(HEADERS.dltOwner), 'team-payments');
+    assert.equal(header(HEADERS.dltGroup), groupId);
+    assert.equal(header(HEADERS.dltAttempts), '3');
+    assert.equal(header(HEADERS.originalTopic), TOPIC);
+    assert.match(header(HEADERS.originalPartition) ?? '', /^\d+$/);
+    assert.match(header(HEADERS.originalOffset) ?? '', /^\d+$/);
+    assert.match(header(HEADERS.originalTimestamp) ?? '', /^\d+$/);
+    assert.equal(header(HEADERS.dltErrorClass), 'Error');
+    assert.equal(header(HEADERS.dltErrorMessage), 'card declined by the partner');
+    assert.match(header(HEADERS.dltErrorStack) ?? '', /card declined/);
+    assert.ok(!Number.isNaN(Date.parse(header(HEADERS.dltFailedAt) ?? '')));
+    assert.equal(header(HEADERS.correlationId), envelope.correlation_id);
+  });
+
+  it('sends a non-retryable failure straight to the DLT', async () => {
+    const groupId = uniqueGroup('permanent');
+    const envelope = orderPlacedEnvelope();
+    let runs = 0;
+    await start({
+      name: 'permanent',
+      owner: 'team-test',
+      groupId,
+      retry: fastRetry,
+      handlers: {
+        'orders.order_placed': async (event: Envelope) => {
+          if (event.event_id !== envelope.event_id) return;
+          runs += 1;
+          throw new NonRetryableError('invoice rejected: unknown tax code');
+        },
+      },
+    });
+    await produceRaw(TOPIC, [{ key: envelope.event_id, value: await encode(envelope) }]);
+    const [letter] = await readTopic(dltTopicOf(TOPIC, groupId), (message) => message.key?.toString() === envelope.event_id, 1);
+    assert.equal(headerText(letter?.headers?.[HEADERS.dltReason]), 'non-retryable');
+    assert.equal(runs, 1);
+  });
+
+  it('dead-letters malformed messages and keeps consuming', async () => {
+    const groupId = uniqueGroup('poison');
+    const good = orderPlacedEnvelope();
+    const seen: string[] = [];
+    const service = await start({
+      name: 'poison',
+      owner: 'team-test',
+      groupId,
+      handlers: { 'orders.order_placed': async (event: Envelope) => void seen.push(event.event_id) },
+    });
+
+    const marker = `poison-${groupId}`;
+    const poison = [Buffer.from('not avro at all'), Buffer.from([0, 0, 0, 0x7f, 0x7f, 1, 2]), Buffer.alloc(0), (await encode(orderPlacedEnvelope())).subarray(0, 12)];
+    await produceRaw(TOPIC, [...poison.map((value) => ({ key: marker, value, partition: 0 })), { key: marker, value: await encode(good), partition: 0 }]);
+
+    await waitFor('the good message after the poison', () => seen.includes(good.event_id));
+    const letters = await readTopic(dltTopicOf(TOPIC, groupId), (message) => message.key?.toString() === marker, poison.length);
+    assert.deepEqual(letters.map((letter) => headerText(letter.headers?.[HEADERS.dltReason])), ['contract', 'contract', 'contract', 'contract']);
+    assert.deepEqual(letters.map((letter) => headerText(letter.headers?.[HEADERS.dltErrorCode])), ['wire-format', 'unknown-schema', 'wire-format', 'corrupt-avro']);
+    assert.ok((await metricValue(service, 'choreo_contract_mismatches_total')) >= poison.length);
+  });
+
+  it('keeps one group\'s retries away from another group', async () => {
+    const failing = uniqueGroup('failing');
+    const healthy = uniqueGroup('healthy');
+    const envelope = orderPlacedEnvelope();
+    const healthyRuns: number[] = [];
+    let failures = 0;
+    await start({
+      name: 'failing',
+      owner: 'team-a',
+      groupId: failing,
+      retry: fastRetry,
+      handlers: {
+        'orders.order_placed': async (event: Envelope) => {
+          if (event.event_id === envelope.event_id && failures++ < 1) throw new Error('transient');
+        },
+      },
+    });
+    await start({
+      name: 'healthy',
+      owner: 'team-b',
+      groupId: healthy,
+      handlers: { 'orders.order_placed': async (event: Envelope, context) => void (event.event_id === envelope.event_id && healthyRuns.push(context.attempt)) },
+    });
+
+    await produceRaw(TOPIC, [{ key: envelope.event_id, value: await encode(envelope) }]);
+    const [retried] = await readTopic(retryTopicOf(TOPIC, failing, 1), (message) => message.key?.toString() === envelope.event_id, 1);
+    assert.ok(retried);
+    await waitFor('the healthy group handled the event', () => healthyRuns.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.deepEqual(healthyRuns, [0]);
+  });
+});
