@@ -31,6 +31,13 @@ export interface KafkaClientOptions {
   connectionTimeoutMs?: number;
   /** Broker request timeout, in milliseconds. Unset: 30000. */
   requestTimeoutMs?: number;
+  /**
+   * Retries of a failed connection or broker request. Producers and admins made from this client use
+   * it unless given their own `retry`, but consumers keep their own default of 5. Unset: 5, the
+   * kafkajs default, whose backoff starts at 300 ms and doubles, so a refused connection fails after
+   * about 9 s.
+   */
+  retries?: number;
   /** Receives the client's warnings and errors. Unset: they are written to stderr as JSON lines. */
   onLog?: (entry: ClientLogEntry) => void;
 }
@@ -59,6 +66,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     brokers: [...options.brokers],
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: options.requestTimeoutMs ?? 30000,
+    retry: options.retries === undefined ? undefined : { retries: options.retries },
     logLevel: logLevel.WARN,
     logCreator:
       () =>

@@ -78,6 +78,8 @@ export async function status(components = stackComponents()): Promise<ComponentS
   return Promise.all(
     components.map(async (component) => {
       const reason = await component.checkHealth();
+      // NOTE: pid files record the component name but not its address, so after an override such as
+      // KAFKA_BROKERS=127.0.0.1:9192 this still shows the pid of the process `up` started on 9092.
       const pid = runningPidOf(component.name);
       return { name: component.name, address: component.address, healthy: reason === undefined, detail: reason ?? 'healthy', pid };
     }),

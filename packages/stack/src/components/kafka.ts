@@ -87,8 +87,10 @@ async function checkKafkaHealth(broker: string): Promise<string | undefined> {
     clientId: 'choreo-stack-health',
     connectionTimeoutMs: 1000,
     requestTimeoutMs: 3000,
+    // The admin's own retry option does not cover connecting, which follows the client's setting.
+    retries: 0,
     onLog: () => {},
-  }).admin({ retry: { retries: 0 } });
+  }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
