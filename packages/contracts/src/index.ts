@@ -10,8 +10,19 @@ export {
   type CompatibilityLevel,
   type Contract,
 } from './catalog';
+export {
+  checkCompatibility,
+  explainIssue,
+  formatFinding,
+  resolveSchemas,
+  type CompatibilityCheck,
+  type CompatibilityFinding,
+  type Direction,
+  type ResolutionIssue,
+} from './compatibility/index';
 export { validateEnvelope, type Envelope } from './envelope';
 export { ContractError, RegistryUnavailableError, type ContractErrorCode } from './errors';
 export { ContractRegistry, type ContractRegistryOptions, type DecodedEvent } from './registry';
+export { parseSchema, type SchemaNode } from './schema-tree';
 export { WIRE_HEADER_LENGTH, encodeWireFormat, readSchemaId } from './wire-format';
 export { AVRO_CONTENT_TYPE, HEADERS } from './headers';
