@@ -10,6 +10,7 @@ export {
   type CompatibilityLevel,
   type Contract,
 } from './catalog';
+export { DECODED_LOGICAL_TYPES, GENERATED_TYPES_PATH, generateEventTypes } from './codegen/typescript-types';
 export {
   checkCompatibility,
   explainIssue,
@@ -21,6 +22,7 @@ export {
   type ResolutionIssue,
 } from './compatibility/index';
 export { validateEnvelope, type Envelope } from './envelope';
+export type * from './generated/events';
 export { ContractError, RegistryUnavailableError, type ContractErrorCode } from './errors';
 export { ContractRegistry, type ContractRegistryOptions, type DecodedEvent } from './registry';
 export { parseSchema, type SchemaNode } from './schema-tree';
