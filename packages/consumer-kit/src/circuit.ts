@@ -11,11 +11,15 @@ export interface CircuitOptions {
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+/** Outcomes a half-open circuit waits for before it closes or opens again. */
+const HALF_OPEN_PROBES = 5;
+
 /**
  * The retry-storm guard. It watches handler outcomes on the source topics; when too many fail, it
  * opens, and the service pauses its source topics instead of pushing every message into retries.
- * After the cool-down it is half-open: the topics resume, and the next outcomes either close it
- * or open it again for twice as long.
+ * After the cool-down it is half-open: the topics resume, and the next few outcomes either close it
+ * or open it again for twice as long. Only failures that would be retried count: a permanent
+ * rejection adds no retry traffic.
  */
 export class CircuitBreaker {
   private outcomes: boolean[] = [];
@@ -35,16 +39,18 @@ export class CircuitBreaker {
     this.outcomes.push(succeeded);
     if (this.outcomes.length > this.options.windowSize) this.outcomes.shift();
 
+    const failures = this.outcomes.filter((outcome) => !outcome).length;
+    const overBudget = failures / this.outcomes.length >= this.options.failureRatio;
+
+    // A half-open circuit decides on a few probe outcomes, so one unlucky probe cannot reopen it.
     if (this.state === 'half-open') {
-      if (!succeeded) return this.open();
-      if (this.outcomes.length >= Math.min(5, this.options.minimumOutcomes)) this.close();
+      if (this.outcomes.length < HALF_OPEN_PROBES) return false;
+      if (overBudget) return this.open();
+      this.close();
       return false;
     }
 
-    const failures = this.outcomes.filter((outcome) => !outcome).length;
-    if (this.outcomes.length >= this.options.minimumOutcomes && failures / this.outcomes.length >= this.options.failureRatio) {
-      return this.open();
-    }
+    if (this.outcomes.length >= this.options.minimumOutcomes && overBudget) return this.open();
     return false;
   }
 

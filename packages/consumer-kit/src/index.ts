@@ -7,3 +7,5 @@ export type { Handler, HandlerContext } from './handler';
 export { readRetryState, retryDelayMs, type RetryOptions, type RetryState } from './retry';
 export { createConsumerService, type ConsumerService, type ConsumerServiceOptions } from './service';
 export { dltTopicOf, ensureConsumerTopics, retryTopicOf } from './topics';
+export { defineService, type ServiceDeclaration } from './declaration';
+export { stopOnSignals } from './lifecycle';

@@ -258,7 +258,6 @@ export class BatchProcessor {
       return 'done';
     } catch (error) {
       stopTimer({ outcome: 'failure' });
-      this.recordOutcome(false);
 
       if (!isRetriable(error)) {
         logger.warn({ err: error }, 'handler failed with a non-retryable error; dead-lettering');
@@ -266,10 +265,12 @@ export class BatchProcessor {
         return 'dead';
       }
       if (attempt >= retry.maxAttempts) {
+        this.recordOutcome(false);
         logger.warn({ err: error }, 'handler failed on the last retry level; dead-lettering');
         await this.deadLetter(topic, partition, item, 'retries-exhausted', error, attempt + 1);
         return 'dead';
       }
+      this.recordOutcome(false);
       const delay = retryDelayMs(attempt + 1, retry);
       logger.info({ err: error, next_attempt: attempt + 1, delay_ms: delay }, 'handler failed; scheduling a retry');
       await this.sendToRetry(topic, partition, item, attempt + 1, Date.now() + delay, error);

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 
 import { loadConfig } from '@choreo/config';
 import { ContractRegistry } from '@choreo/contracts';
-import { type Admin, type Consumer, type KafkaClient, type Producer, createKafkaClient } from '@choreo/kafka';
+import { type Admin, type Consumer, type KafkaClient, Partitioners, type Producer, createKafkaClient } from '@choreo/kafka';
 import { EventProducer } from '@choreo/producer-kit';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -139,7 +139,8 @@ class KitConsumerService implements ConsumerService {
     await this.checkSourceTopics(this.admin);
     await ensureConsumerTopics(this.admin, this.sourceTopics, this.groupId, Math.max(1, this.retry.maxAttempts));
 
-    this.sender = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+    // Retry and dead-letter messages carry an explicit partition, so the partitioner only silences kafkajs's warning.
+    this.sender = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
     await this.sender.connect();
     this.producer = new EventProducer({ source: this.options.source ?? this.name, registry: this.registry, kafka: this.kafka, metricsRegistry: this.metricsRegistry });
 

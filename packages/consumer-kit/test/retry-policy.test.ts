@@ -48,17 +48,29 @@ describe('CircuitBreaker', () => {
     assert.equal(circuit.tryHalfOpen(), false);
     now = 1_000;
     assert.equal(circuit.tryHalfOpen(), true);
-    for (let index = 0; index < 4; index++) circuit.record(true);
+    for (let index = 0; index < 5; index++) circuit.record(true);
     assert.equal(circuit.state, 'closed');
   });
 
-  it('reopens for twice as long when a probe fails', () => {
+  it('reopens for twice as long when the probes fail', () => {
     let now = 0;
     const circuit = new CircuitBreaker(options, () => now);
     for (let index = 0; index < 4; index++) circuit.record(false);
     now = 1_000;
     circuit.tryHalfOpen();
+    circuit.record(true);
+    for (let index = 0; index < 3; index++) assert.equal(circuit.record(false), false);
     assert.equal(circuit.record(false), true);
     assert.equal(circuit.remainingCoolDownMs(), 2_000);
+  });
+
+  it('stays half-open after one failed probe', () => {
+    let now = 0;
+    const circuit = new CircuitBreaker(options, () => now);
+    for (let index = 0; index < 4; index++) circuit.record(false);
+    now = 1_000;
+    circuit.tryHalfOpen();
+    assert.equal(circuit.record(false), false);
+    assert.equal(circuit.state, 'half-open');
   });
 });

@@ -79,6 +79,9 @@ export class ContractRegistry {
 
   async setCompatibility(subject: string, compatibility: string): Promise<void> {
     const response = await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility });
+    // Apicurio stores a level as a rule on an existing subject. NONE means "no rule", and removing
+    // the rule of a subject that does not exist yet answers 404, which leaves the wanted state.
+    if (response.status === 404 && compatibility === 'NONE') return;
     if (!response.ok) {
       throw new RegistryUnavailableError(`setting compatibility ${compatibility} on ${subject} failed: HTTP ${response.status} ${await response.text()}`);
     }
@@ -199,6 +202,11 @@ export class ContractRegistry {
       throw new ContractError('unknown-schema', `schema id ${schemaId} is ${name}, which is not an event this service knows`, { schemaId });
     }
 
+    const missing = missingEnvelopeFields(writerSchema, contract);
+    if (missing.length > 0) {
+      throw new ContractError('envelope', `schema id ${schemaId} (${name}) lacks envelope field ${missing.join(', ')}`, { eventType: contract.eventType, schemaId });
+    }
+
     const writerType = createAvroType(writerSchema);
     if (writerType.equals(contract.type)) return { contract, resolver: undefined };
     try {
@@ -211,6 +219,12 @@ export class ContractRegistry {
       });
     }
   }
+}
+
+/** Envelope fields of the contract that a writer schema does not have; Avro resolution would only say "no matching field". */
+function missingEnvelopeFields(writerSchema: avro.Schema, contract: Contract): string[] {
+  const written = new Set(((writerSchema as avro.schema.RecordType).fields ?? []).map((field) => field.name));
+  return contract.schema.fields.map((field) => field.name).filter((field) => !written.has(field));
 }
 
 function fullNameOf(schema: avro.schema.RecordType): string {
