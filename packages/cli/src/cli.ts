@@ -1,0 +1,31 @@
+import { runContractsCommand } from './contracts/command';
+import { type CliIo, EXIT, UsageError } from './io';
+
+export const USAGE = `Usage: pnpm choreo <group> <command> [options]
+
+Groups:
+  contracts   check, register and generate types for the event contracts
+              (pnpm choreo contracts --help lists its commands)`;
+
+/** Runs one `pnpm choreo` command line and returns its exit code (0 ok, 1 failed, 2 usage error). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [group, ...rest] = argv;
+  try {
+    switch (group) {
+      case 'contracts':
+        return await runContractsCommand(rest, io);
+      case undefined:
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return group === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command group "${group}"`);
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`choreo: ${error.message}`);
+    io.err('Run "pnpm choreo --help" for the command groups.');
+    return EXIT.usage;
+  }
+}
