@@ -28,6 +28,9 @@ export class BaseVersionError extends Error {
  * earlier version from the commits before it that changed the schemas. Returns each event's
  * versions oldest first; the last one is the version at the base. An event missing at the base is
  * absent from the result, even if an older commit had it.
+ * NOTE: git history only approximates the registered versions. A commit that was never registered
+ * still counts, and a version registered from another branch is missing; `check --registry` uses the
+ * registry's own list.
  */
 export function readEarlierVersions(
   repo: GitRepository,
