@@ -45,6 +45,8 @@ export interface ProcessorSettings {
   onCircuitOpened(): void;
   /** Called when Redis or the registry fails, to pause everything and probe until it is back. */
   onOutage(error: InfrastructureError): void;
+  /** Called after each dead letter is stored, to track the age of the oldest one. */
+  onDeadLettered(): Promise<void>;
 }
 
 /** Longest wait before a deferred delivery checks again whether the other attempt finished, in milliseconds. */
@@ -339,6 +341,7 @@ export class BatchProcessor {
     });
     await this.settings.send({ topic: dltTopicOf(originalTopic, groupId), ...letter });
     metrics.deadLettered.inc({ group: groupId, reason });
+    await this.settings.onDeadLettered();
     this.settings.logger.warn(
       { reason, owner, topic, partition, offset: item.message.offset, event_id: item.decoded?.envelope.event_id, err: error instanceof Error ? error.message : String(error) },
       'message dead-lettered',

@@ -209,6 +209,7 @@ class KitConsumerService implements ConsumerService {
       dltStackChars: CONSUMER_DEFAULTS.dltStackChars,
       onCircuitOpened: () => this.scheduleHalfOpen(pauses),
       onOutage: (error) => this.pauseForOutage(pauses, error),
+      onDeadLettered: () => this.noteDeadLetter(),
     });
   }
 
@@ -273,6 +274,16 @@ class KitConsumerService implements ConsumerService {
     return undefined;
   }
 
+  /** Redis key holding the failure time of the oldest dead letter not yet redriven, in epoch milliseconds. */
+  private oldestDeadLetterKey(): string {
+    return `${CONSUMER_DEFAULTS.dedupe.keyPrefix}:${this.groupId}:oldest-dead-letter`;
+  }
+
+  private async noteDeadLetter(): Promise<void> {
+    // Best effort: the gauge is for humans, and the dead letter itself is already stored in Kafka.
+    await this.redis?.set(this.oldestDeadLetterKey(), String(Date.now()), 'NX').catch(() => undefined);
+  }
+
   private async refreshDeadLetterGauges(): Promise<void> {
     try {
       let waiting = 0;
@@ -281,6 +292,8 @@ class KitConsumerService implements ConsumerService {
         waiting += offsets.reduce((sum, partition) => sum + (Number(partition.high) - Number(partition.low)), 0);
       }
       this.metrics.deadLettersWaiting.set({ group: this.groupId }, waiting);
+      const oldest = Number((await this.redis?.get(this.oldestDeadLetterKey())) ?? NaN);
+      this.metrics.oldestDeadLetterSeconds.set({ group: this.groupId }, waiting > 0 && Number.isFinite(oldest) ? (Date.now() - oldest) / 1000 : 0);
     } catch (error) {
       this.logger.debug({ err: (error as Error).message }, 'cannot refresh dead-letter gauges');
     }
