@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test file of the workspace with Node's test runner, one file at a time, because the
-# integration tests share one Kafka broker, one registry and one Redis.
+# Type-checks the workspace, then runs every test file with Node's test runner, one file at a time,
+# because the integration tests share one Kafka broker, one registry and one Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,5 +9,8 @@ if [ "${#files[@]}" -eq 0 ]; then
   echo "test: no test files found" >&2
   exit 1
 fi
+
+echo "test: type-checking the workspace"
+node_modules/.bin/tsc -p tsconfig.json
 
 exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@" "${files[@]}"

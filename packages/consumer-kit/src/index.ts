@@ -5,7 +5,7 @@ export { Deduplicator, type ClaimResult, type DedupeOptions } from './dedupe';
 export { InfrastructureError, NonRetryableError, isRetriable } from './errors';
 export type { Handler, HandlerContext } from './handler';
 export { readRetryState, retryDelayMs, type RetryOptions, type RetryState } from './retry';
-export { createConsumerService, type ConsumerService, type ConsumerServiceOptions } from './service';
+export { createConsumerService, type ConsumerService, type ConsumerServiceOptions, type Handlers } from './service';
 export { dltTopicOf, ensureConsumerTopics, retryTopicOf } from './topics';
 export { defineService, type ServiceDeclaration } from './declaration';
 export { stopOnSignals } from './lifecycle';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 
 import { loadConfig } from '@choreo/config';
-import { ContractRegistry } from '@choreo/contracts';
+import { ContractRegistry, type EventPayloads, type EventType } from '@choreo/contracts';
 import { type Admin, type Consumer, type KafkaClient, Partitioners, type Producer, createKafkaClient } from '@choreo/kafka';
 import { EventProducer } from '@choreo/producer-kit';
 import { Redis } from 'ioredis';
@@ -20,6 +20,9 @@ import { BatchProcessor, type OutgoingMessage } from './processor';
 import type { ResolvedRetryOptions, RetryOptions } from './retry';
 import { dltTopicOf, ensureConsumerTopics, retryTopicOf } from './topics';
 
+/** Handlers by event type, each typed with its event's payload. */
+export type Handlers = { [Type in EventType]?: Handler<EventPayloads[Type]> };
+
 export interface ConsumerServiceOptions {
   /** Service name, used in logs and as the default producer `source`. */
   name: string;
@@ -28,7 +31,7 @@ export interface ConsumerServiceOptions {
   /** Kafka consumer group. Retry and dead-letter topics are named after it. */
   groupId: string;
   /** One handler per event type this service consumes; other event types are contract failures. */
-  handlers: Record<string, Handler<never>>;
+  handlers: Handlers;
   dedupe?: DedupeOptions;
   retry?: RetryOptions;
   circuit?: CircuitOptions;
@@ -194,7 +197,7 @@ class KitConsumerService implements ConsumerService {
       serviceName: this.name,
       groupId: this.groupId,
       owner: this.options.owner,
-      handlers: new Map(Object.entries(this.options.handlers) as [string, Handler][]),
+      handlers: new Map(Object.entries(this.options.handlers) as unknown as [string, Handler][]),
       registry: this.registry,
       dedupe: this.dedupe,
       retry: this.retry,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { HEADERS, type Envelope } from '@choreo/contracts';
+import { HEADERS, type OrderPlaced } from '@choreo/contracts';
 import { headerText } from '@choreo/kafka';
 
-import { type ConsumerService, NonRetryableError, dltTopicOf, retryTopicOf } from '../src/index';
+import { type ConsumerService, type Handler, NonRetryableError, dltTopicOf, retryTopicOf } from '../src/index';
 import {
   disconnectProducer,
   encode,
@@ -38,7 +38,7 @@ describe('consumer service on the real stack', () => {
   it('runs an event delivered 10 times exactly once across two instances', async () => {
     const groupId = uniqueGroup('dedupe');
     const calls: string[] = [];
-    const handler = async (event: Envelope) => {
+    const handler: Handler<OrderPlaced> = async (event) => {
       calls.push(event.event_id);
       await new Promise((resolve) => setTimeout(resolve, 50));
     };
@@ -66,7 +66,7 @@ describe('consumer service on the real stack', () => {
       groupId,
       retry: fastRetry,
       handlers: {
-        'orders.order_placed': async (event: Envelope, context) => {
+        'orders.order_placed': async (event, context) => {
           if (event.event_id !== envelope.event_id) return;
           attempts.push(context.attempt);
           if (attempts.length <= 2) throw new Error('partner timed out');
@@ -91,7 +91,7 @@ describe('consumer service on the real stack', () => {
       groupId,
       retry: { ...fastRetry, maxAttempts: 2 },
       handlers: {
-        'orders.order_placed': async (event: Envelope) => {
+        'orders.order_placed': async (event) => {
           if (event.event_id === envelope.event_id) throw new Error('card declined by the partner');
         },
       },
@@ -130,7 +130,7 @@ describe('consumer service on the real stack', () => {
       groupId,
       retry: fastRetry,
       handlers: {
-        'orders.order_placed': async (event: Envelope) => {
+        'orders.order_placed': async (event) => {
           if (event.event_id !== envelope.event_id) return;
           runs += 1;
           throw new NonRetryableError('invoice rejected: unknown tax code');
@@ -151,7 +151,7 @@ describe('consumer service on the real stack', () => {
       name: 'poison',
       owner: 'team-test',
       groupId,
-      handlers: { 'orders.order_placed': async (event: Envelope) => void seen.push(event.event_id) },
+      handlers: { 'orders.order_placed': async (event) => void seen.push(event.event_id) },
     });
 
     const marker = `poison-${groupId}`;
@@ -177,7 +177,7 @@ describe('consumer service on the real stack', () => {
       groupId: failing,
       retry: fastRetry,
       handlers: {
-        'orders.order_placed': async (event: Envelope) => {
+        'orders.order_placed': async (event) => {
           if (event.event_id === envelope.event_id && failures++ < 1) throw new Error('transient');
         },
       },
@@ -186,7 +186,7 @@ describe('consumer service on the real stack', () => {
       name: 'healthy',
       owner: 'team-b',
       groupId: healthy,
-      handlers: { 'orders.order_placed': async (event: Envelope, context) => void (event.event_id === envelope.event_id && healthyRuns.push(context.attempt)) },
+      handlers: { 'orders.order_placed': async (event, context) => void (event.event_id === envelope.event_id && healthyRuns.push(context.attempt)) },
     });
 
     await produceRaw(TOPIC, [{ key: envelope.event_id, value: await encode(envelope) }]);

@@ -3,7 +3,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
-import type { Envelope } from '@choreo/contracts';
 
 import type { ConsumerService } from '../src/index';
 import { disconnectProducer, encode, metricValue, orderPlacedEnvelope, prepareStack, produceRaw, startService, uniqueGroup, waitFor } from './support';
@@ -51,7 +50,7 @@ describe('consumer service during a Redis outage', () => {
       owner: 'team-test',
       groupId: uniqueGroup('outage'),
       redisUrl: `redis://127.0.0.1:${port}`,
-      handlers: { 'orders.order_placed': async (event: Envelope) => void runs.set(event.event_id, (runs.get(event.event_id) ?? 0) + 1) },
+      handlers: { 'orders.order_placed': async (event) => void runs.set(event.event_id, (runs.get(event.event_id) ?? 0) + 1) },
     });
 
     const before = [orderPlacedEnvelope(), orderPlacedEnvelope()];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { type ContractRegistry, createAvroType, encodeWireFormat } from '@choreo/contracts';
+import { type ContractRegistry, type OrderPlaced, createAvroType, encodeWireFormat } from '@choreo/contracts';
 import type { KafkaClient } from '@choreo/kafka';
 import { type BatchItem, createProducer } from '@choreo/producer-kit';
 import { v7 as uuidv7 } from 'uuid';
@@ -40,7 +40,7 @@ export async function publishFeed(
   for (const order of orders) {
     const options = { key: order.order_id, eventId: uuidv7(), correlationId: uuidv7(), occurredAt: new Date() };
     correlationIds.set(order.order_id, options.correlationId);
-    for (let copy = deliveriesOf(random); copy > 0; copy--) copies.push({ eventType: 'orders.order_placed', payload: order, options });
+    for (let copy = deliveriesOf(random); copy > 0; copy--) copies.push({ eventType: 'orders.order_placed', payload: order as unknown as OrderPlaced, options });
   }
   shuffleNearby(copies, random);
 

@@ -1,5 +1,14 @@
 import { Partitioners, createKafkaClient, type IHeaders, type KafkaClient, type Message, type Producer } from '@choreo/kafka';
-import { AVRO_CONTENT_TYPE, ContractError, ContractRegistry, type Envelope, HEADERS, RegistryUnavailableError } from '@choreo/contracts';
+import {
+  AVRO_CONTENT_TYPE,
+  ContractError,
+  ContractRegistry,
+  type Envelope,
+  type EventPayloads,
+  type EventType,
+  HEADERS,
+  RegistryUnavailableError,
+} from '@choreo/contracts';
 import { loadConfig } from '@choreo/config';
 import type { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
@@ -39,11 +48,8 @@ export interface PublishResult {
   offset: string;
 }
 
-export interface BatchItem {
-  eventType: string;
-  payload: object;
-  options: PublishOptions;
-}
+/** One event of a `publishBatch` call; the payload type follows from the event type. */
+export type BatchItem = { [Type in EventType]: { eventType: Type; payload: EventPayloads[Type]; options: PublishOptions } }[EventType];
 
 /**
  * Publishes contract-checked events. Every event is validated against its contract before anything
@@ -84,8 +90,8 @@ export class EventProducer {
     await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
-  async publish(eventType: string, payload: object, options: PublishOptions): Promise<PublishResult> {
-    const [result] = await this.publishBatch([{ eventType, payload, options }]);
+  async publish<Type extends EventType>(eventType: Type, payload: EventPayloads[Type], options: PublishOptions): Promise<PublishResult> {
+    const [result] = await this.publishBatch([{ eventType, payload, options } as BatchItem]);
     return result as PublishResult;
   }
 
@@ -142,7 +148,7 @@ export class EventProducer {
         causation_id: options.causationId !== undefined ? options.causationId : (context?.eventId ?? null),
         occurred_at: options.occurredAt ?? new Date(),
         source: this.options.source,
-        payload: payload as Record<string, unknown>,
+        payload: payload as unknown as Record<string, unknown>,
       };
       const schemaId = await this.registry.schemaIdOf(eventType);
 

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { ContractError, ContractRegistry, HEADERS, loadContracts } from '@choreo/contracts';
+import { ContractError, ContractRegistry, type EventType, HEADERS, type OrderPlaced, loadContracts } from '@choreo/contracts';
 import { headerText } from '@choreo/kafka';
 import { Registry } from 'prom-client';
 
 import { createProducer, ensureEventTopics, runWithEventContext } from '../src/index';
 import { endOffsetSum, kafka, readMessageAt } from './kafka-helpers';
 
-const orderPlaced = {
+const orderPlaced: OrderPlaced = {
   order_id: 'ord-100',
   customer_id: 'cus-7',
   customer_email: 'grace@example.com',
@@ -61,7 +61,8 @@ describe('producer on the real stack', () => {
 
   it('refuses an invalid payload and sends nothing', async () => {
     const before = await endOffsetSum('orders.order_placed');
-    const invalid = { ...orderPlaced, total_minor: 12.5, items: [{ sku: 'SKU-9' }] };
+    // Callers in plain JavaScript or with data from outside get no compile-time check.
+    const invalid = { ...orderPlaced, total_minor: 12.5, items: [{ sku: 'SKU-9' }] } as unknown as OrderPlaced;
 
     await assert.rejects(producer.publish('orders.order_placed', invalid, { key: 'ord-102' }), (error: unknown) => {
       assert.ok(error instanceof ContractError);
@@ -79,15 +80,15 @@ describe('producer on the real stack', () => {
   it('sends no part of a batch with one invalid event', async () => {
     const before = await endOffsetSum('orders.order_placed');
     const batch = [
-      { eventType: 'orders.order_placed', payload: orderPlaced, options: { key: 'a' } },
-      { eventType: 'orders.order_placed', payload: { ...orderPlaced, currency: null }, options: { key: 'b' } },
+      { eventType: 'orders.order_placed' as const, payload: orderPlaced, options: { key: 'a' } },
+      { eventType: 'orders.order_placed' as const, payload: { ...orderPlaced, currency: null } as unknown as OrderPlaced, options: { key: 'b' } },
     ];
     await assert.rejects(producer.publishBatch(batch), { code: 'invalid-payload' });
     assert.equal(await endOffsetSum('orders.order_placed'), before);
   });
 
   it('rejects an unknown event type', async () => {
-    await assert.rejects(producer.publish('orders.order_shipped', {}, { key: 'x' }), { code: 'envelope', message: /unknown event type/ });
+    await assert.rejects(producer.publish('orders.order_shipped' as EventType, orderPlaced, { key: 'x' }), { code: 'envelope', message: /unknown event type/ });
   });
 
   it('inherits correlation and causation inside a handled event', async () => {
@@ -102,7 +103,7 @@ describe('producer on the real stack', () => {
 
   it('reports the offset of every event in a batch', async () => {
     const keys = ['k1', 'k2', 'k3', 'k4', 'k5', 'k1'];
-    const results = await producer.publishBatch(keys.map((key) => ({ eventType: 'orders.order_placed', payload: orderPlaced, options: { key } })));
+    const results = await producer.publishBatch(keys.map((key) => ({ eventType: 'orders.order_placed' as const, payload: orderPlaced, options: { key } })));
     for (const result of results) {
       const message = await readMessageAt(result.topic, result.partition, result.offset);
       assert.equal(message.headers && headerText(message.headers[HEADERS.eventId]), result.eventId);
