@@ -16,6 +16,7 @@ import {
   startService,
   uniqueGroup,
   waitFor,
+  waitUntilQuiet,
 } from './support';
 
 const TOPIC = 'orders.order_placed';
@@ -38,21 +39,25 @@ describe('consumer service on the real stack', () => {
   it('runs an event delivered 10 times exactly once across two instances', async () => {
     const groupId = uniqueGroup('dedupe');
     const calls: string[] = [];
+    const envelope = orderPlacedEnvelope();
+    // The pause keeps the first run in flight while the other instance receives its copies.
     const handler: Handler<OrderPlaced> = async (event) => {
       calls.push(event.event_id);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (event.event_id === envelope.event_id) await new Promise((resolve) => setTimeout(resolve, 50));
     };
     const options = { owner: 'team-test', groupId, handlers: { 'orders.order_placed': handler }, retry: fastRetry };
     const first = await start({ name: 'dedupe-a', ...options });
     const second = await start({ name: 'dedupe-b', ...options });
 
-    const envelope = orderPlacedEnvelope();
     const value = await encode(envelope);
     // Spread over all partitions so both instances receive copies at the same time.
     await produceRaw(TOPIC, [0, 1, 2, 0, 1, 2, 0, 1, 2, 0].map((partition) => ({ key: 'same-order', value, partition })));
 
-    await waitFor('nine duplicates skipped', async () => (await metricValue(first, 'choreo_duplicates_skipped_total')) + (await metricValue(second, 'choreo_duplicates_skipped_total')) >= 9);
+    await waitFor('the event handled', () => calls.includes(envelope.event_id));
+    await waitUntilQuiet([first, second]);
     assert.deepEqual(calls.filter((id) => id === envelope.event_id), [envelope.event_id]);
+    const duplicates = (await metricValue(first, 'choreo_duplicates_skipped_total')) + (await metricValue(second, 'choreo_duplicates_skipped_total'));
+    assert.ok(duplicates >= 9, `expected at least 9 duplicates skipped, got ${duplicates}`);
   });
 
   it('retries a failing handler and runs its side effect once', async () => {

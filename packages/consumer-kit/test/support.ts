@@ -104,3 +104,25 @@ export async function metricValue(service: ConsumerService, name: string, labels
     .filter((value) => Object.entries(labels).every(([label, expected]) => String(value.labels[label]) === expected))
     .reduce((sum, value) => sum + value.value, 0);
 }
+
+/**
+ * Waits until the services consumed nothing new for `quietMs`, so a test can assert that something
+ * did not happen. Deferred copies come back within 2 s, so the default quiet time covers them.
+ */
+export async function waitUntilQuiet(services: ConsumerService[], quietMs = 3_000, timeoutMs = 60_000): Promise<void> {
+  const consumed = async () => (await Promise.all(services.map((service) => metricValue(service, 'choreo_events_consumed_total')))).reduce((a, b) => a + b, 0);
+  const deadline = Date.now() + timeoutMs;
+  let last = await consumed();
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = await consumed();
+    if (now !== last) {
+      last = now;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince >= quietMs) {
+      return;
+    }
+  }
+  throw new Error(`services kept consuming for ${timeoutMs} ms`);
+}
