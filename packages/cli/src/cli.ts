@@ -1,11 +1,19 @@
 import { runContractsCommand } from './contracts/command';
 import { type CliIo, EXIT, UsageError } from './io';
+import { runDltCommand } from './dlt/command';
+import { runMapCommand } from './map/command';
 
 export const USAGE = `Usage: pnpm choreo <group> <command> [options]
 
 Groups:
   contracts   check, register and generate types for the event contracts
-              (pnpm choreo contracts --help lists its commands)`;
+              (pnpm choreo contracts --help lists its commands)
+  map         generate the event map in docs/, or check it against the
+              declarations (--check) or the Kafka cluster (--live)
+              (pnpm choreo map --help lists its options)
+  dlt         list, show and redrive a consumer group's dead letters
+  replay      recovery (redrive), backfill or audit a range for one group
+              (pnpm choreo dlt --help lists both)`;
 
 /** Runs one `pnpm choreo` command line and returns its exit code (0 ok, 1 failed, 2 usage error). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -14,6 +22,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     switch (group) {
       case 'contracts':
         return await runContractsCommand(rest, io);
+      case 'map':
+        return await runMapCommand(rest, io);
+      case 'dlt':
+      case 'replay':
+        return await runDltCommand(group, rest, io);
       case undefined:
       case '--help':
       case '-h':

@@ -35,6 +35,16 @@ export type ClaimResult =
   /** Another attempt holds a live lease; it ends within `remainingMs`. */
   | { state: 'in-flight'; remainingMs: number };
 
+/** Redis key of an event's dedupe record; `scopeValue` is `<source>:<event_id>` by default. */
+export function dedupeKeyOf(keyPrefix: string, groupId: string, scopeValue: string): string {
+  return `${keyPrefix}:${groupId}:${scopeValue}`;
+}
+
+/** Redis key of a message that has no usable event id, identified by its position on its source topic. */
+export function positionKeyOf(keyPrefix: string, groupId: string, topic: string, partition: number | string, offset: string): string {
+  return `${keyPrefix}:${groupId}:position:${topic}:${partition}:${offset}`;
+}
+
 const DONE = 'done';
 const DEAD = 'dead';
 const LEASE_PREFIX = 'lease:';
@@ -94,12 +104,12 @@ export class Deduplicator {
   }
 
   keyOf(event: { source: string; event_id: string }): string {
-    return `${this.keyPrefix}:${this.groupId}:${this.scope(event)}`;
+    return dedupeKeyOf(this.keyPrefix, this.groupId, this.scope(event));
   }
 
   /** Key for a message that has no usable event id, identified by where it was read. */
-  keyOfPosition(topic: string, partition: number, offset: string): string {
-    return `${this.keyPrefix}:${this.groupId}:position:${topic}:${partition}:${offset}`;
+  keyOfPosition(topic: string, partition: number | string, offset: string): string {
+    return positionKeyOf(this.keyPrefix, this.groupId, topic, partition, offset);
   }
 
   /** Claims many keys in one round trip; the result is in the order of `keys`. */

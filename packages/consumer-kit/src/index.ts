@@ -9,3 +9,6 @@ export { createConsumerService, type ConsumerService, type ConsumerServiceOption
 export { dltTopicOf, ensureConsumerTopics, retryTopicOf } from './topics';
 export { defineService, type ServiceDeclaration } from './declaration';
 export { stopOnSignals } from './lifecycle';
+export { deadLetterTopicsOf, readDeadLetters, redriveDeadLetters, type DeadLetter, type RedriveOutcome } from './operations/dead-letters';
+export { readTopicRange, type RangeMessage, type RangeOptions } from './operations/read-range';
+export { auditRange, backfillRange, type AuditReport, type BackfillResult, type ReplayMode } from './operations/replay';

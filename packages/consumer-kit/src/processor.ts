@@ -180,7 +180,9 @@ export class BatchProcessor {
     if (dedupe === undefined) return new Map();
 
     for (const item of items) {
-      item.key = item.decoded ? dedupe.keyOf(item.decoded.envelope) : dedupe.keyOfPosition(item.retry.originalTopic ?? topic, partition, item.message.offset);
+      item.key = item.decoded
+        ? dedupe.keyOf(item.decoded.envelope)
+        : dedupe.keyOfPosition(item.retry.originalTopic ?? topic, item.retry.originalPartition ?? partition, item.retry.originalOffset ?? item.message.offset);
     }
     const keys = [...new Set(items.map((item) => item.key as string))];
     const results = await dedupe.claimAll(keys);

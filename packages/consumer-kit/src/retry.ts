@@ -33,6 +33,9 @@ export interface RetryState {
   firstFailureAt: number | undefined;
   /** The source topic, for a message on a retry topic. */
   originalTopic: string | undefined;
+  /** Partition and offset on the source topic, for a message on a retry topic. */
+  originalPartition: string | undefined;
+  originalOffset: string | undefined;
 }
 
 export function readRetryState(headers: IHeaders | undefined): RetryState {
@@ -46,6 +49,8 @@ export function readRetryState(headers: IHeaders | undefined): RetryState {
     dueAt: number(HEADERS.retryDueAt) ?? 0,
     firstFailureAt: number(HEADERS.firstFailureAt),
     originalTopic: headerText(headers?.[HEADERS.originalTopic]),
+    originalPartition: headerText(headers?.[HEADERS.originalPartition]),
+    originalOffset: headerText(headers?.[HEADERS.originalOffset]),
   };
 }
 

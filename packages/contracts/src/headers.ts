@@ -33,6 +33,9 @@ export const HEADERS = {
   dltErrorMessage: 'choreo-dlt-error-message',
   dltErrorStack: 'choreo-dlt-error-stack',
   dltFailedAt: 'choreo-dlt-failed-at',
+
+  /** `<topic>/<partition>/<offset>` a redriven or backfilled message was copied from. */
+  replayedFrom: 'choreo-replayed-from',
 } as const;
 
 export const AVRO_CONTENT_TYPE = 'application/vnd.confluent.avro';
