@@ -152,8 +152,14 @@ export class ContractRegistry {
         schemaId,
       });
     }
+    // avsc reports every read past the end alike, whether the bytes were cut off or a length prefix is
+    // negative or larger than what follows, so the message names both causes.
     if (decoded.offset === -1) {
-      throw new ContractError('corrupt-avro', `Avro body is truncated for schema ${schemaId} (${contract.eventType})`, { eventType: contract.eventType, schemaId });
+      throw new ContractError(
+        'corrupt-avro',
+        `Avro body ends before the record of schema ${schemaId} (${contract.eventType}) does: it is truncated, or a length or count prefix is negative or larger than the bytes left`,
+        { eventType: contract.eventType, schemaId },
+      );
     }
     if (decoded.offset !== bytes.length) {
       throw new ContractError(
