@@ -12,6 +12,7 @@ export type {
   ConsumerConfig,
   EachBatchPayload,
   EachMessagePayload,
+  GroupDescription,
   IHeaders,
   KafkaMessage,
   Message,
@@ -20,7 +21,7 @@ export type {
   RecordMetadata,
   TopicPartitionOffsetAndMetadata,
 } from 'kafkajs';
-export { CompressionTypes, Partitioners } from 'kafkajs';
+export { AssignerProtocol, CompressionTypes, Partitioners } from 'kafkajs';
 
 export interface KafkaClientOptions {
   /** Bootstrap servers as `host:port`. */
