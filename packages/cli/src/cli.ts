@@ -2,6 +2,7 @@ import { runContractsCommand } from './contracts/command';
 import { type CliIo, EXIT, UsageError } from './io';
 import { runDltCommand } from './dlt/command';
 import { runMapCommand } from './map/command';
+import { runTopicsCommand } from './topics/command';
 
 export const USAGE = `Usage: pnpm choreo <group> <command> [options]
 
@@ -11,6 +12,7 @@ Groups:
   map         generate the event map in docs/, or check it against the
               declarations (--check) or the Kafka cluster (--live)
               (pnpm choreo map --help lists its options)
+  topics      create the Kafka topic of every event contract
   dlt         list, show and redrive a consumer group's dead letters
   replay      recovery (redrive), backfill or audit a range for one group
               (pnpm choreo dlt --help lists both)`;
@@ -24,6 +26,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await runContractsCommand(rest, io);
       case 'map':
         return await runMapCommand(rest, io);
+      case 'topics':
+        return await runTopicsCommand(rest, io);
       case 'dlt':
       case 'replay':
         return await runDltCommand(group, rest, io);

@@ -39,6 +39,8 @@ export interface ConsumerServiceOptions {
   source?: string;
   /** Port of the metrics and health server. Unset: 0 (a free port). */
   httpPort?: number;
+  /** Address the metrics and health server listens on. Unset: 127.0.0.1; a container needs 0.0.0.0. */
+  httpHost?: string;
   /** Messages claimed in Redis together. Unset: 100. */
   chunkSize?: number;
   kafka?: KafkaClient;
@@ -172,6 +174,7 @@ class KitConsumerService implements ConsumerService {
       this.metricsRegistry,
       { isLive: () => !this.crashed, notReadyReason: () => this.notReadyReason() },
       this.options.httpPort ?? CONSUMER_DEFAULTS.httpPort,
+      this.options.httpHost,
     );
     this.every(15_000, () => this.refreshDeadLetterGauges());
     this.logger.info({ topics: this.sourceTopics, port: portOf(this.server) }, 'consumer service started');

@@ -10,6 +10,7 @@ const service = createConsumerService({
   source: billingService.name,
   handlers: billingHandlers(ledger),
   httpPort: Number(process.env.PORT ?? 9471),
+  httpHost: process.env.HTTP_HOST,
 });
 
 stopOnSignals(service, () => ledger.close());

@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
  */
 export interface ErpStubOptions {
   port?: number;
+  /** Listen address. Unset: 127.0.0.1. */
+  host?: string;
   /** Currencies the ERP keeps books in; others are rejected with 422. */
   currencies?: readonly string[];
   /** Share of bookings answered slowly, between 0 and 1. Unset: 0.05. */
@@ -85,7 +87,7 @@ export async function startErpStub(options: ErpStubOptions = {}): Promise<ErpStu
     return reply(200, { document_id: documentId });
   });
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
