@@ -3,13 +3,20 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
+import { ConfigError, loadConfig } from '@choreo/config';
 import { CONTRACTS_DIR, ContractError } from '@choreo/contracts';
+import { createKafkaClient } from '@choreo/kafka';
 
 import { plural } from '../contracts/report';
 import { type CliIo, EXIT, UsageError } from '../io';
 import { DeclarationError } from './declarations';
+import { type LiveGroup, describeIdleGroup, findDrift } from './drift';
 import { type LoadedMap, type MapSources, loadEventMap, renderMapFiles } from './generate';
+import { readClusterState } from './live';
 import { MAP_COMMAND } from './model';
+
+/** Stopped undeclared groups named in the one-line summary that --live prints without --verbose. */
+const IDLE_GROUP_EXAMPLES = 3;
 
 const WORKSPACE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
@@ -21,15 +28,22 @@ Writes docs/event-map.json, docs/event-map.md and docs/event-map.html from every
 Options:
   --check                compare the files in the output directory with a fresh generation and exit 1
                          when they differ; writes nothing
+  --live                 compare the declarations with the Kafka cluster at KAFKA_BROKERS (default
+                         127.0.0.1:9092) and exit 1 on drift; writes nothing
+  --verbose              live: list every stopped consumer group that no service declares, not
+                         only their count
   --services-dir <dir>   directory whose subdirectories are service packages; default: services
   --contracts-dir <dir>  contracts directory (contracts.json and schemas/); default: packages/contracts
   --out-dir <dir>        directory of the map files; default: docs
   -h, --help             print this help
 
-Exit codes: 0 written or up to date; 1 invalid declaration, stale map or failure; 2 usage error.`;
+Exit codes: 0 written, up to date or no drift; 1 invalid declaration, stale map, drift or failure;
+2 usage error.`;
 
 const OPTIONS = {
   check: { type: 'boolean' },
+  live: { type: 'boolean' },
+  verbose: { type: 'boolean' },
   'services-dir': { type: 'string' },
   'contracts-dir': { type: 'string' },
   'out-dir': { type: 'string' },
@@ -66,6 +80,7 @@ export async function runMapCommand(argv: readonly string[], io: CliIo): Promise
 
   const loaded = await loadOrReport(sources, io);
   if (loaded === undefined) return EXIT.failed;
+  if (values.live) return await compareWithCluster(loaded, values.verbose === true, io);
   if (values.check) return checkFiles(loaded, outDir, io);
   return writeFiles(loaded, outDir, io);
 }
@@ -78,6 +93,11 @@ function parseOptions(argv: readonly string[]) {
     // parseArgs reports unknown options, missing values and stray arguments as TypeErrors with a clear message.
     throw new UsageError((error as Error).message);
   }
+  if (values.check && values.live)
+    throw new UsageError('--check and --live are separate checks. Run them one at a time.');
+  if (values.live && values['out-dir'] !== undefined)
+    throw new UsageError('--out-dir does not apply to --live');
+  if (values.verbose && !values.live) throw new UsageError('--verbose applies to --live only');
   return values;
 }
 
@@ -156,6 +176,64 @@ function firstDifferentLine(actual: string, expected: string): number | undefine
   let index = 0;
   while (index < actualLines.length && actualLines[index] === expectedLines[index]) index++;
   return index + 1;
+}
+
+async function compareWithCluster(loaded: LoadedMap, verbose: boolean, io: CliIo): Promise<number> {
+  let brokers: readonly string[];
+  try {
+    brokers = loadConfig(io.env).kafkaBrokers;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`error: ${error.message}`);
+    return EXIT.failed;
+  }
+
+  const kafka = createKafkaClient({
+    brokers,
+    clientId: 'choreo-map',
+    retries: 2,
+    // Connection errors reach the catch below and are reported there once, with what to do.
+    onLog: () => undefined,
+  });
+  let cluster;
+  try {
+    cluster = await readClusterState(kafka);
+  } catch (error) {
+    io.err(
+      `error: cannot read topics and consumer groups from Kafka at ${brokers.join(',')}: ${(error as Error).message}. Start the local stack with "pnpm stack up" or set KAFKA_BROKERS.`,
+    );
+    return EXIT.failed;
+  }
+
+  io.out(
+    `Comparing ${plural(loaded.services.length, 'service declaration')} with the Kafka cluster at ${brokers.join(',')}`,
+  );
+  const report = findDrift(loaded.map, loaded.services, cluster);
+  for (const warning of report.warnings) io.err(`warning: ${warning}`);
+  reportIdleGroups(report.idleUndeclaredGroups, verbose, io);
+  for (const drift of report.drift) io.out(`drift: ${drift}`);
+
+  if (report.drift.length === 0) {
+    io.out('no drift: the cluster matches the declarations');
+    return EXIT.ok;
+  }
+  io.out(`${plural(report.drift.length, 'drift item')} between the declarations and the cluster`);
+  return EXIT.failed;
+}
+
+/** Prints stopped groups that no service declares: one line each with --verbose, else a count and examples. */
+function reportIdleGroups(groups: readonly LiveGroup[], verbose: boolean, io: CliIo): void {
+  if (groups.length === 0) return;
+  if (verbose) {
+    for (const group of groups) io.err(`warning: ${describeIdleGroup(group)}`);
+    return;
+  }
+
+  const examples = groups.slice(0, IDLE_GROUP_EXAMPLES).map((group) => `"${group.groupId}"`);
+  const more = groups.length > IDLE_GROUP_EXAMPLES ? ', ...' : '';
+  io.err(
+    `warning: ${plural(groups.length, 'consumer group')} that no service declares ${groups.length === 1 ? 'has' : 'have'} no running member (${examples.join(', ')}${more}). They are not drift; delete the ones nothing uses. --verbose lists each with its committed topics.`,
+  );
 }
 
 /** Shows a path relative to the caller's directory when it is inside it, else absolute. */
