@@ -37,6 +37,8 @@ export async function readClusterState(kafka: KafkaClient): Promise<ClusterState
 }
 
 async function readGroup(admin: Admin, description: GroupDescription): Promise<LiveGroup> {
+  // NOTE: the union of all members' subscriptions is compared. During a rolling deploy members may
+  // subscribe differently, and a topic that only some of them read is then not reported.
   const subscribed = new Set<string>();
   for (const member of description.members) {
     for (const topic of subscriptionOf(member.memberMetadata, member.memberAssignment)) subscribed.add(topic);

@@ -227,6 +227,7 @@ function drawLink(
     // The point halfway along a cubic Bézier curve is (P0 + 3·P1 + 3·P2 + P3) / 8.
     label = { x: from.x + nodeWidth / 2, y: Math.round((2 * from.y + 6 * peak) / 8) };
   } else if (link.lane === 0) {
+    // NOTE: an arrow that skips a column is drawn straight across it and may cross a box there.
     const start = { x: from.x + nodeWidth, y: from.y + link.startOffset };
     const end = { x: to.x, y: to.y + link.endOffset };
     const bend = Math.round((end.x - start.x) / 2);
