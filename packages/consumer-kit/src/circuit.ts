@@ -15,8 +15,8 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 const HALF_OPEN_PROBES = 5;
 
 /**
- * The retry-storm guard. It watches handler outcomes on the source topics; when too many fail, it
- * opens, and the service pauses its source topics instead of pushing every message into retries.
+ * The retry-storm guard. It watches handler outcomes. When too many fail, it opens, and the service
+ * pauses its source topics instead of pushing every message into retries.
  * After the cool-down it is half-open: the topics resume, and the next few outcomes either close it
  * or open it again for twice as long. Only failures that would be retried count: a permanent
  * rejection adds no retry traffic.

@@ -21,6 +21,8 @@ export interface DeadLetterContext {
   partition: number;
   correlationId: string | undefined;
   stackChars: number;
+  /** True for a message read from its source topic, whose position headers are written afresh. */
+  fromSourceTopic: boolean;
 }
 
 /**
@@ -32,10 +34,12 @@ export function deadLetterOf(message: KafkaMessage, context: DeadLetterContext):
   const error = context.error instanceof Error ? context.error : new Error(String(context.error));
   const headers: IHeaders = { ...(message.headers ?? {}) };
 
-  headers[HEADERS.originalTopic] ??= context.topic;
-  headers[HEADERS.originalPartition] ??= String(context.partition);
-  headers[HEADERS.originalOffset] ??= message.offset;
-  headers[HEADERS.originalTimestamp] ??= message.timestamp;
+  if (context.fromSourceTopic) {
+    headers[HEADERS.originalTopic] = context.topic;
+    headers[HEADERS.originalPartition] = String(context.partition);
+    headers[HEADERS.originalOffset] = message.offset;
+    headers[HEADERS.originalTimestamp] = message.timestamp;
+  }
   headers[HEADERS.dltReason] = context.reason;
   headers[HEADERS.dltGroup] = context.groupId;
   headers[HEADERS.dltOwner] = context.owner;

@@ -1,14 +1,14 @@
 import type { RetryOptions } from './retry';
 
 /**
- * What a service states about itself: who owns it, which group it consumes as, and which events it
- * consumes and produces. The event map is generated from these declarations, so a declaration is
+ * Self-description of a service: its owner, its consumer group, and the events it consumes and
+ * produces. The event map is generated from these declarations, so a declaration is
  * plain data with no side effects when imported.
  */
 export interface ServiceDeclaration {
   /** Service name; also the `source` of the events it publishes. */
   name: string;
-  /** Team that answers for the service and its dead letters. */
+  /** Team responsible for the service and its dead letters. */
   owner: string;
   /** Consumer group; undefined for a service that only produces. */
   groupId?: string;

@@ -12,7 +12,7 @@ export interface DedupeOptions {
   /** Redis key prefix. Unset: `choreo:dedupe`. */
   keyPrefix?: string;
   /**
-   * Which envelope fields, besides the consumer group, make an event unique. Unset: `source` and
+   * Envelope fields that, with the consumer group, make an event unique. Unset: `source` and
    * `event_id`, because two producers may mint the same id independently but one producer never
    * reuses an id for a different fact.
    */
@@ -24,7 +24,7 @@ export interface DedupeOptions {
   disabled?: boolean;
 }
 
-/** What Redis holds for an event id when the kit tries to claim it. */
+/** State of an event id in Redis when the kit tries to claim it. */
 export type ClaimResult =
   /** This instance now owns the event until its lease expires. */
   | { state: 'claimed'; token: string }

@@ -1,9 +1,9 @@
 import type { ConsumerService } from './service';
 
 /**
- * Stops a service gracefully on SIGTERM or SIGINT: no new fetches, in-flight handlers finish, offsets
- * are committed, connections close; then `cleanup` runs and the process exits. A second signal exits
- * at once.
+ * Stops a service gracefully on SIGTERM or SIGINT. Fetching stops, in-flight handlers finish, offsets
+ * are committed and connections close. Then `cleanup` runs and the process exits. A second signal
+ * exits at once.
  */
 export function stopOnSignals(service: ConsumerService, cleanup: () => Promise<void> = async () => undefined): void {
   let stopping = false;

@@ -31,6 +31,8 @@ export interface ProcessorSettings {
   dedupe: Deduplicator | undefined;
   retry: ResolvedRetryOptions;
   sourceTopics: ReadonlySet<string>;
+  /** Source topic of each retry topic; the retry topic's name decides, never a header. */
+  sourceOfRetryTopic: ReadonlyMap<string, string>;
   circuit: CircuitBreaker;
   pauses: PauseController;
   metrics: ConsumerMetrics;
@@ -49,8 +51,20 @@ export interface ProcessorSettings {
   onDeadLettered(): Promise<void>;
 }
 
-/** Longest wait before a deferred delivery checks again whether the other attempt finished, in milliseconds. */
+/** Value of the `choreo_circuit_state` gauge for each state. */
+const CIRCUIT_STATE_VALUES = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/** Maximum wait before a deferred delivery checks again whether the other attempt finished, in milliseconds. */
 const DEFER_POLL_MS = 2_000;
+
+const FIRST_DELIVERY: RetryState = {
+  attempt: 0,
+  dueAt: 0,
+  firstFailureAt: undefined,
+  originalTopic: undefined,
+  originalPartition: undefined,
+  originalOffset: undefined,
+};
 
 interface Item {
   message: KafkaMessage;
@@ -60,7 +74,7 @@ interface Item {
   key?: string;
 }
 
-/** Where a chunk stopped early, and why; the partition is sought back to `offset`. */
+/** Early stop of a chunk, with its reason. The partition is sought back to `offset`. */
 type Stop = { offset: string; reason: 'due'; dueAt: number } | { offset: string; reason: 'outage'; error: InfrastructureError } | { offset: string; reason: 'circuit' };
 
 /**
@@ -116,7 +130,9 @@ export class BatchProcessor {
     const items: Item[] = [];
     let stop: Stop | undefined;
     for (const message of messages) {
-      const retry = readRetryState(message.headers);
+      // Retry headers on a source topic come from a producer, not from this kit: they must not decide
+      // a retry level, a due time or where a dead letter goes.
+      const retry = isSource ? FIRST_DELIVERY : { ...readRetryState(message.headers), originalTopic: this.settings.sourceOfRetryTopic.get(topic) };
       if (!isSource && retry.dueAt > Date.now()) {
         stop = { offset: message.offset, reason: 'due', dueAt: retry.dueAt };
         break;
@@ -289,7 +305,7 @@ export class BatchProcessor {
       this.settings.logger.warn({ cool_down_ms: circuit.remainingCoolDownMs() }, 'retry-storm guard opened: pausing source topics');
       this.settings.onCircuitOpened();
     }
-    metrics.circuitState.set({ group: groupId }, circuit.state === 'closed' ? 0 : circuit.state === 'half-open' ? 1 : 2);
+    metrics.circuitState.set({ group: groupId }, CIRCUIT_STATE_VALUES[circuit.state]);
   }
 
   /**
@@ -322,6 +338,8 @@ export class BatchProcessor {
         originalTopic,
         originalPartition: partition,
         originalOffset: item.message.offset,
+        originalTimestamp: item.message.timestamp,
+        fromSourceTopic: this.settings.sourceTopics.has(topic),
       }),
     });
     metrics.retries.inc({ group: groupId, level: String(level) });
@@ -340,6 +358,7 @@ export class BatchProcessor {
       partition,
       correlationId: item.decoded?.envelope.correlation_id,
       stackChars: this.settings.dltStackChars,
+      fromSourceTopic: this.settings.sourceTopics.has(topic),
     });
     await this.settings.send({ topic: dltTopicOf(originalTopic, groupId), ...letter });
     metrics.deadLettered.inc({ group: groupId, reason });

@@ -23,7 +23,7 @@ export function retryDelayMs(level: number, options: ResolvedRetryOptions, rando
   return Math.floor(random() * cap);
 }
 
-/** Where a message stands in its retry history, read from the headers the kit wrote. */
+/** Retry history of a message, read from the headers the kit wrote. */
 export interface RetryState {
   /** Retry level of this delivery; 0 for a message on its source topic. */
   attempt: number;
@@ -59,7 +59,18 @@ const RETRY_HEADER_NAMES = new Set<string>([HEADERS.retryAttempt, HEADERS.retryD
 /** Headers of a message sent to retry `attempt`: the original headers with the retry history replaced. */
 export function retryHeaders(
   original: IHeaders | undefined,
-  retry: { attempt: number; dueAt: number; firstFailureAt: number; lastError: string; originalTopic: string; originalPartition: number; originalOffset: string },
+  retry: {
+    attempt: number;
+    dueAt: number;
+    firstFailureAt: number;
+    lastError: string;
+    originalTopic: string;
+    originalPartition: number;
+    originalOffset: string;
+    originalTimestamp: string;
+    /** True for a message read from its source topic, whose position headers are written afresh. */
+    fromSourceTopic: boolean;
+  },
 ): IHeaders {
   const headers: IHeaders = {};
   for (const [name, value] of Object.entries(original ?? {})) {
@@ -69,9 +80,13 @@ export function retryHeaders(
   headers[HEADERS.retryDueAt] = String(retry.dueAt);
   headers[HEADERS.firstFailureAt] = String(retry.firstFailureAt);
   headers[HEADERS.lastError] = retry.lastError.slice(0, 500);
-  // The position on the source topic is kept from the first hop: it is what an operator looks up.
-  headers[HEADERS.originalTopic] ??= retry.originalTopic;
-  headers[HEADERS.originalPartition] ??= String(retry.originalPartition);
-  headers[HEADERS.originalOffset] ??= retry.originalOffset;
+  // The position on the source topic is written on the first hop and kept after: it is what an
+  // operator looks up. A producer's own headers of these names are overwritten.
+  if (retry.fromSourceTopic) {
+    headers[HEADERS.originalTopic] = retry.originalTopic;
+    headers[HEADERS.originalPartition] = String(retry.originalPartition);
+    headers[HEADERS.originalOffset] = retry.originalOffset;
+    headers[HEADERS.originalTimestamp] = retry.originalTimestamp;
+  }
   return headers;
 }

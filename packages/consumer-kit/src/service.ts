@@ -26,7 +26,7 @@ export type Handlers = { [Type in EventType]?: Handler<EventPayloads[Type]> };
 export interface ConsumerServiceOptions {
   /** Service name, used in logs and as the default producer `source`. */
   name: string;
-  /** Team that answers for this consumer's dead letters; written into every dead letter. */
+  /** Team responsible for this consumer's dead letters; its name is written into every dead letter. */
   owner: string;
   /** Kafka consumer group. Retry and dead-letter topics are named after it. */
   groupId: string;
@@ -205,6 +205,7 @@ class KitConsumerService implements ConsumerService {
       dedupe: this.dedupe,
       retry: this.retry,
       sourceTopics: new Set(this.sourceTopics),
+      sourceOfRetryTopic: new Map(this.retryTopics.map((topic) => [topic, topic.slice(0, topic.indexOf(`.${this.groupId}.retry.`))])),
       circuit: this.circuit,
       pauses,
       metrics: this.metrics,

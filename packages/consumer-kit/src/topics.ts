@@ -1,4 +1,4 @@
-import type { Admin } from '@choreo/kafka';
+import { type Admin, ConfigResourceTypes } from '@choreo/kafka';
 
 /**
  * Retry and dead-letter topics belong to one consumer group, so one group's failures are never
@@ -19,15 +19,38 @@ export function dltTopicOf(topic: string, groupId: string): string {
 export async function ensureConsumerTopics(admin: Admin, sourceTopics: readonly string[], groupId: string, retryLevels: number): Promise<void> {
   const metadata = await admin.fetchTopicMetadata({ topics: [...sourceTopics] });
   const existing = new Set(await admin.listTopics());
-  const wanted: { topic: string; numPartitions: number }[] = [];
+  const limits = await maxMessageBytesOf(admin, sourceTopics);
+  const wanted: { topic: string; numPartitions: number; configEntries: { name: string; value: string }[] }[] = [];
 
   for (const { name, partitions } of metadata.topics) {
     const derived = [dltTopicOf(name, groupId)];
     for (let level = 1; level <= retryLevels; level++) derived.push(retryTopicOf(name, groupId, level));
+    // A dead letter is the original message plus the kit's headers (a few KB), so it must fit where
+    // the largest accepted original fits.
+    const maxMessageBytes = String((limits.get(name) ?? DEFAULT_MAX_MESSAGE_BYTES) + HEADER_ALLOWANCE_BYTES);
     for (const topic of derived) {
-      if (!existing.has(topic)) wanted.push({ topic, numPartitions: partitions.length });
+      if (!existing.has(topic)) wanted.push({ topic, numPartitions: partitions.length, configEntries: [{ name: 'max.message.bytes', value: maxMessageBytes }] });
     }
   }
 
   if (wanted.length > 0) await admin.createTopics({ waitForLeaders: true, topics: wanted });
+}
+
+/** Kafka's default `message.max.bytes`, used when a topic's setting cannot be read. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** Room for the retry and dead-letter headers on top of the original message, in bytes. */
+const HEADER_ALLOWANCE_BYTES = 64 * 1024;
+
+async function maxMessageBytesOf(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+  });
+  const limits = new Map<string, number>();
+  for (const resource of described.resources) {
+    const value = Number(resource.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue);
+    if (Number.isFinite(value)) limits.set(resource.resourceName, value);
+  }
+  return limits;
 }

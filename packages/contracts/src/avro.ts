@@ -1,5 +1,7 @@
 import avro from 'avsc';
 
+import './avro-guards';
+
 /**
  * Maps Avro `timestamp-millis` to a JavaScript Date, so `occurred_at` and other business times are
  * Dates in handlers and in `publish`. avsc leaves logical types to the application.

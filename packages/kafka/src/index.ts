@@ -4,7 +4,7 @@
  * kafkajs has had no release since 2023. @confluentinc/kafka-javascript offers the same API shape
  * (its `KafkaJS` namespace), so replacing the client means changing this file, not the kits.
  */
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 
 export type {
   Admin,
@@ -22,6 +22,9 @@ export type {
   TopicPartitionOffsetAndMetadata,
 } from 'kafkajs';
 export { AssignerProtocol, CompressionTypes, Partitioners } from 'kafkajs';
+
+// Node's ESM loader does not detect this CommonJS export of kafkajs by name, so it is read from the default export.
+export const ConfigResourceTypes: typeof kafkajs.ConfigResourceTypes = kafkajs.ConfigResourceTypes;
 
 export interface KafkaClientOptions {
   /** Bootstrap servers as `host:port`. */

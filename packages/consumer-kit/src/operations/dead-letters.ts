@@ -45,7 +45,7 @@ export async function deadLetterTopicsOf(kafka: KafkaClient, groupId: string): P
 
 /**
  * Reads a dead-letter topic. Event id, type and correlation id come from the headers, or from the
- * decoded value when a producer sent no headers; they stay undefined for a value that does not decode.
+ * decoded value when a producer sent no headers. They stay undefined for a value that does not decode.
  */
 export async function readDeadLetters(kafka: KafkaClient, dltTopic: string, range: RangeOptions = {}, registry = new ContractRegistry()): Promise<DeadLetter[]> {
   const messages = await readTopicRange(kafka, dltTopic, range);

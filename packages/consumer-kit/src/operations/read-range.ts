@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { KafkaClient, KafkaMessage } from '@choreo/kafka';
 
-/** Longest time a range read may take, in milliseconds; it guards against an end offset that is never delivered. */
+/** Maximum time a range read may take, in milliseconds; it guards against an end offset that is never delivered. */
 const READ_TIMEOUT_MS = 60_000;
 
 export interface RangeMessage {

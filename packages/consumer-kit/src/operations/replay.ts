@@ -22,7 +22,7 @@ export interface AuditReport {
   byEventType: Record<string, number>;
 }
 
-/** Reads a range and reports what the group's dedupe records say about each event. */
+/** Reads a range and reports the dedupe state the group recorded for each event. */
 export async function auditRange(kafka: KafkaClient, redis: Redis, groupId: string, topic: string, range: RangeOptions, registry = new ContractRegistry()): Promise<AuditReport> {
   const messages = await readTopicRange(kafka, topic, range);
   const report: AuditReport = { messages: messages.length, byState: {}, byEventType: {} };

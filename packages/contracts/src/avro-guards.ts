@@ -1,0 +1,86 @@
+import { isUtf8 } from 'node:buffer';
+
+import avro from 'avsc';
+
+/**
+ * Decoding limits that avsc 5.7.9 does not enforce, installed once for every Avro type of the process.
+ *
+ * - An array or map block count larger than the bytes left is rejected before any item is read.
+ *   avsc trusts the count: about 50 bytes declaring 2^31 - 1 items make it build records far past the
+ *   end of the buffer until the process runs out of memory, which one bad message must not do.
+ * - A string that is not valid UTF-8 is rejected instead of being decoded with U+FFFD replacement
+ *   characters, which would alter ids and let two different event ids share one dedupe key.
+ *
+ * NOTE: the count check assumes every item takes at least one byte, so it also rejects a valid block
+ * of zero-size items (arrays of `null` or of empty records). No Choreo contract has such an array.
+ */
+export class AvroLimitError extends Error {
+  override name = 'AvroLimitError';
+}
+
+interface Tap {
+  buf: Buffer;
+  pos: number;
+  readLong(): number;
+  skipLong(): void;
+}
+
+interface ReadableType {
+  _read(tap: Tap): unknown;
+}
+
+function readBlockCount(tap: Tap, kind: string): number {
+  let count = tap.readLong();
+  if (count < 0) {
+    count = -count;
+    tap.skipLong();
+  }
+  const left = tap.buf.length - tap.pos;
+  // Past the end already: stop, and avsc reports the value as truncated.
+  if (left < 0) return 0;
+  if (count > left) throw new AvroLimitError(`${kind} block declares ${count} items but only ${left} bytes are left`);
+  return count;
+}
+
+function readArray(this: { itemsType: ReadableType }, tap: Tap): unknown[] {
+  const items: unknown[] = [];
+  for (let count = readBlockCount(tap, 'array'); count > 0; count = readBlockCount(tap, 'array')) {
+    for (; count > 0; count--) items.push(this.itemsType._read(tap));
+  }
+  return items;
+}
+
+function readMap(this: { valuesType: ReadableType }, tap: Tap): Record<string, unknown> {
+  const map: Record<string, unknown> = {};
+  for (let count = readBlockCount(tap, 'map'); count > 0; count = readBlockCount(tap, 'map')) {
+    for (; count > 0; count--) {
+      const key = readString(tap);
+      map[key as string] = this.valuesType._read(tap);
+    }
+  }
+  return map;
+}
+
+function readString(tap: Tap): string | undefined {
+  const length = tap.readLong();
+  if (length < 0) {
+    // An invalid position makes avsc report the value as truncated.
+    tap.pos = tap.buf.length + 1;
+    return '';
+  }
+  const start = tap.pos;
+  tap.pos += length;
+  if (tap.pos > tap.buf.length) return undefined;
+
+  const bytes = tap.buf.subarray(start, tap.pos);
+  if (!isUtf8(bytes)) throw new AvroLimitError(`a string of ${length} bytes is not valid UTF-8`);
+  return bytes.toString('utf8');
+}
+
+type Prototype = { _read: (tap: Tap) => unknown };
+const types = avro.types as unknown as Record<'ArrayType' | 'MapType' | 'StringType', { prototype: Prototype }>;
+types.ArrayType.prototype._read = readArray as Prototype['_read'];
+types.MapType.prototype._read = readMap as Prototype['_read'];
+types.StringType.prototype._read = function readStringField(tap: Tap) {
+  return readString(tap);
+};
