@@ -80,7 +80,7 @@ export class ContractRegistry {
   async setCompatibility(subject: string, compatibility: string): Promise<void> {
     const response = await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility });
     // Apicurio stores a level as a rule on an existing subject. NONE means "no rule", and removing
-    // the rule of a subject that does not exist yet answers 404, which leaves the wanted state.
+    // the rule of a subject that does not exist yet returns 404, which leaves the wanted state.
     if (response.status === 404 && compatibility === 'NONE') return;
     if (!response.ok) {
       throw new RegistryUnavailableError(`setting compatibility ${compatibility} on ${subject} failed: HTTP ${response.status} ${await response.text()}`);
@@ -227,7 +227,7 @@ export class ContractRegistry {
   }
 }
 
-/** Envelope fields of the contract that a writer schema does not have; Avro resolution would only say "no matching field". */
+/** Envelope fields of the contract that a writer schema does not have; Avro resolution would report only "no matching field". */
 function missingEnvelopeFields(writerSchema: avro.Schema, contract: Contract): string[] {
   const written = new Set(((writerSchema as avro.schema.RecordType).fields ?? []).map((field) => field.name));
   return contract.schema.fields.map((field) => field.name).filter((field) => !written.has(field));
@@ -238,7 +238,7 @@ function fullNameOf(schema: avro.schema.RecordType): string {
 }
 
 /**
- * The registry client reports a refused connection as HTTP 400 with the socket error in the message,
+ * Maps an error of the registry client to unavailable or unknown schema. The client reports a refused connection as HTTP 400 with the socket error in the message,
  * so the message is checked before the status.
  */
 function classifyRegistryError(error: unknown, action: string): Error {

@@ -5,7 +5,7 @@ import type { Component } from './components/types';
 import { logFileOf } from './paths';
 import { runningPidOf, sleep, stopStarted } from './processes';
 
-/** The stack in start order: the registry keeps its own storage, so it does not wait for Kafka. */
+/** Returns the stack's components in start order. The registry keeps its own storage, so it does not wait for Kafka. */
 export function stackComponents(): Component[] {
   return [redisComponent(), kafkaComponent(), registryComponent()];
 }

@@ -96,7 +96,7 @@ async function checkKafkaHealth(broker: string): Promise<string | undefined> {
     const cluster = await admin.describeCluster();
     return cluster.brokers.length > 0 ? undefined : 'the broker reports no brokers in its cluster';
   } catch (error) {
-    return `no answer from ${broker}: ${(error as Error).message}`;
+    return `no response from ${broker}: ${(error as Error).message}`;
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
