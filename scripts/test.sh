@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Type-checks the workspace, then runs every test file with Node's test runner, one file at a time,
+# Type-checks and lints the workspace, then runs every test file with Node's test runner, one file at a time,
 # because the integration tests share one Kafka broker, one registry and one Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,8 @@ if [ "${#files[@]}" -eq 0 ]; then
   exit 1
 fi
 
-echo "test: type-checking the workspace"
+echo "test: type-checking and linting the workspace"
 node_modules/.bin/tsc -p tsconfig.json
+node_modules/.bin/eslint .
 
 exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@" "${files[@]}"

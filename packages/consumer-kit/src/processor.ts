@@ -244,7 +244,7 @@ export class BatchProcessor {
   }
 
   private async runHandler(topic: string, partition: number, item: Item, decoded: DecodedEvent): Promise<Settlement['outcome']> {
-    const { metrics, groupId, circuit, retry, logger: serviceLogger, producer } = this.settings;
+    const { metrics, groupId, retry, logger: serviceLogger, producer } = this.settings;
     const { envelope, contract } = decoded;
     const attempt = item.retry.attempt;
     const logger = serviceLogger.child({ event_id: envelope.event_id, correlation_id: envelope.correlation_id, event_type: envelope.event_type, topic, partition, attempt });
