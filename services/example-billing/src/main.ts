@@ -7,6 +7,9 @@ import { openLedger } from './ledger';
 const ledger = await openLedger();
 const service = createConsumerService({
   ...billingService,
+  // GROUP_ID runs a copy under another group, with its own offsets, retry topics and dedupe records.
+  // The drills use it, so they never move the offsets of the declared group.
+  groupId: process.env.GROUP_ID || billingService.groupId,
   source: billingService.name,
   handlers: billingHandlers(ledger),
   httpPort: Number(process.env.PORT ?? 9471),
