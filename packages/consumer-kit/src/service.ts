@@ -242,6 +242,12 @@ class KitConsumerService implements ConsumerService {
         this.metrics.circuitState.set({ group: this.groupId }, 1);
         this.logger.info('retry-storm guard half-open: resuming source topics to probe');
         pauses.setCircuitOpen(false);
+      } else if (this.circuit.state === 'open' && !this.stopped) {
+        // A Node timer can fire a few milliseconds before Date.now() reaches its end, because libuv
+        // counts it from the event loop's cached time (uv_now). Without a new timer the source topics
+        // would stay paused for good.
+        this.logger.debug({ remaining_ms: this.circuit.remainingCoolDownMs() }, 'half-open timer fired before the cool-down ended; waiting again');
+        this.scheduleHalfOpen(pauses);
       }
     }, this.circuit.remainingCoolDownMs());
     this.timers.add(timer);
