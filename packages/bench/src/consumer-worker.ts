@@ -96,7 +96,7 @@ async function startKit(
       },
     },
     dedupe: { keyPrefix: request.keyPrefix, retentionMs: DEDUPE_RETENTION_MS, disabled: !request.dedupe },
-    chunkSize: request.chunkSize,
+    maxChunkSize: request.chunkSize,
     kafka,
     registry,
     logger: pino({ level: 'warn' }, pino.destination(2)),

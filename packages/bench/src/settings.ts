@@ -13,7 +13,7 @@ export interface BenchSettings {
   producerEvents: number;
   /** Events per `publishBatch` or `sendBatch` call (`BENCH_PRODUCER_BATCH`). Unset: 500. */
   producerBatchSize: number;
-  /** Messages the consumer kit claims in Redis together (`BENCH_CHUNK_SIZE`). Unset: the kit's default. */
+  /** Most messages the consumer kit claims in Redis together (`BENCH_CHUNK_SIZE`). Unset: the kit's default. */
   chunkSize: number | undefined;
   /** Messages waiting in a retry topic for the memory check (`BENCH_BACKLOG`). Unset: 10000. */
   backlog: number;

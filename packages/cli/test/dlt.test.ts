@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { type ConsumerService, NonRetryableError } from '@choreo/consumer-kit';
+import { CONSUMER_DEFAULTS, type ConsumerService, NonRetryableError, dedupeKeyOf } from '@choreo/consumer-kit';
 import { loadConfig } from '@choreo/config';
 import { Redis } from 'ioredis';
 
@@ -93,7 +93,7 @@ describe('dead-letter redrive on the real stack', () => {
 
   it('redrives the rest once and skips events that completed', async () => {
     // As if the first event had completed through another path after it was dead-lettered.
-    await redis.set(`choreo:dedupe:${groupId}:${first.source}:${first.event_id}`, 'done');
+    await redis.set(dedupeKeyOf(CONSUMER_DEFAULTS.dedupe.keyPrefix, groupId, `${first.source}:${first.event_id}`), 'done');
     partnerDown = false;
 
     const redrive = async (command: string[], eventId: string) => {

@@ -35,14 +35,23 @@ export type ClaimResult =
   /** Another attempt holds a live lease; it ends within `remainingMs`. */
   | { state: 'in-flight'; remainingMs: number };
 
-/** Redis key of an event's dedupe record; `scopeValue` is `<source>:<event_id>` by default. */
+/**
+ * Redis key of an event's dedupe record; `scopeValue` is `<source>:<event_id>` by default. The group is
+ * a hash tag, so on a Redis Cluster every key of one group lives in one slot and one script can claim
+ * a whole chunk.
+ */
 export function dedupeKeyOf(keyPrefix: string, groupId: string, scopeValue: string): string {
-  return `${keyPrefix}:${groupId}:${scopeValue}`;
+  return `${keyPrefix}:{${groupId}}:${scopeValue}`;
 }
 
 /** Redis key of a message that has no usable event id, identified by its position on its source topic. */
 export function positionKeyOf(keyPrefix: string, groupId: string, topic: string, partition: number | string, offset: string): string {
-  return `${keyPrefix}:${groupId}:position:${topic}:${partition}:${offset}`;
+  return `${keyPrefix}:{${groupId}}:position:${topic}:${partition}:${offset}`;
+}
+
+/** Redis key holding the failure time of a group's oldest dead letter not yet redriven, in epoch milliseconds. */
+export function oldestDeadLetterKeyOf(keyPrefix: string, groupId: string): string {
+  return `${keyPrefix}:{${groupId}}:oldest-dead-letter`;
 }
 
 const DONE = 'done';
@@ -50,26 +59,46 @@ const DEAD = 'dead';
 const LEASE_PREFIX = 'lease:';
 
 /**
- * Reads the key and, when it is free, takes a lease on it: one atomic step per key, so two instances
- * that receive the same event at once cannot both claim it. Returns the existing value and its
- * remaining time in milliseconds, or nothing when the lease was taken.
+ * Claims every key of a chunk in one call: for each key it returns the current value and its remaining
+ * time in milliseconds, or an empty value after taking the lease ARGV[i + 1]. Lua runs atomically, so
+ * two instances that receive the same event at once cannot both claim it. ARGV[1] is the lease in ms.
  */
 const CLAIM_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if current then return {current, redis.call('PTTL', KEYS[1])} end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false
+local replies = {}
+for i, key in ipairs(KEYS) do
+  local current = redis.call('GET', key)
+  if current then
+    replies[#replies + 1] = current
+    replies[#replies + 1] = redis.call('PTTL', key)
+  else
+    redis.call('SET', key, ARGV[i + 1], 'PX', ARGV[1])
+    replies[#replies + 1] = ''
+    replies[#replies + 1] = 0
+  end
+end
+return replies
 `;
 
-/** Deletes the key only while it still holds this attempt's lease, so a late release cannot free another attempt's claim. */
-const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+/**
+ * Writes a chunk's outcomes in one call. ARGV[1] is the retention in ms, then for each key an outcome
+ * (done, dead or release) and its lease. A release deletes the key only while it still holds that
+ * lease, so a late release cannot free another attempt's claim.
+ */
+const SETTLE_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  local outcome = ARGV[i * 2]
+  if outcome == 'release' then
+    if redis.call('GET', key) == ARGV[i * 2 + 1] then redis.call('DEL', key) end
+  else
+    redis.call('SET', key, outcome, 'PX', ARGV[1])
+  end
+end
+return #KEYS
 `;
 
 type DedupeRedis = Redis & {
-  choreoClaim(key: string, lease: string, leaseMs: number): Promise<[string, number] | null>;
-  choreoRelease(key: string, lease: string): Promise<number>;
+  choreoClaimAll(...args: (string | number)[]): Promise<(string | number)[]>;
+  choreoSettleAll(...args: (string | number)[]): Promise<number>;
 };
 
 /** The outcome of one claimed event, written back at the end of its chunk. */
@@ -77,9 +106,9 @@ export type Settlement = { key: string; token: string; outcome: 'done' | 'dead' 
 
 /**
  * The idempotent receiver: claims event ids in Redis before handlers run and records their outcome
- * after. Each chunk of a fetched batch (`chunkSize` messages, 100 by default) costs two Redis round
- * trips: one pipeline of claims before the handlers and one pipeline of outcomes after them. A batch
- * of 2,000 messages therefore costs 40 round trips.
+ * after. Each chunk of a fetched batch costs two Redis round trips, each one script call: the claims
+ * before the handlers and the outcomes after them. The processor sizes chunks (up to 2,000 messages
+ * by default), so fast handlers pay two round trips per batch.
  */
 export class Deduplicator {
   readonly retentionMs: number;
@@ -99,8 +128,9 @@ export class Deduplicator {
     this.leaseMs = options.leaseMs;
     this.keyPrefix = options.keyPrefix;
     this.scope = options.scope ?? ((event) => `${event.source}:${event.event_id}`);
-    redis.defineCommand('choreoClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
-    redis.defineCommand('choreoRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    // numberOfKeys is given per call, because a chunk has as many keys as it has messages.
+    redis.defineCommand('choreoClaimAll', { lua: CLAIM_SCRIPT });
+    redis.defineCommand('choreoSettleAll', { lua: SETTLE_SCRIPT });
     this.redis = redis as DedupeRedis;
   }
 
@@ -118,13 +148,12 @@ export class Deduplicator {
     if (keys.length === 0) return [];
 
     const tokens = keys.map(() => `${LEASE_PREFIX}${randomUUID()}`);
-    const pipeline = this.redis.pipeline();
-    keys.forEach((key, index) => (pipeline as unknown as DedupeRedis).choreoClaim(key, tokens[index] as string, this.leaseMs));
-    const replies = await this.exec(pipeline, 'claiming event ids');
+    const replies = await this.call('claiming event ids', () => this.redis.choreoClaimAll(keys.length, ...keys, this.leaseMs, ...tokens));
 
-    return replies.map((reply, index): ClaimResult => {
-      if (reply === null) return { state: 'claimed', token: tokens[index] as string };
-      const [value, pttl] = reply as [string, number];
+    return keys.map((_, index): ClaimResult => {
+      const value = String(replies[index * 2]);
+      const pttl = Number(replies[index * 2 + 1]);
+      if (value === '') return { state: 'claimed', token: tokens[index] as string };
       if (value === DONE) return { state: 'done' };
       if (value === DEAD) return { state: 'dead' };
       return { state: 'in-flight', remainingMs: Math.max(pttl, 0) };
@@ -135,12 +164,9 @@ export class Deduplicator {
   async settleAll(settlements: readonly Settlement[]): Promise<void> {
     if (settlements.length === 0) return;
 
-    const pipeline = this.redis.pipeline();
-    for (const { key, token, outcome } of settlements) {
-      if (outcome === 'release') (pipeline as unknown as DedupeRedis).choreoRelease(key, token);
-      else pipeline.set(key, outcome === 'done' ? DONE : DEAD, 'PX', this.retentionMs);
-    }
-    await this.exec(pipeline, 'recording event outcomes');
+    const keys = settlements.map((settlement) => settlement.key);
+    const outcomes = settlements.flatMap((settlement) => [settlement.outcome, settlement.token]);
+    await this.call('recording event outcomes', () => this.redis.choreoSettleAll(keys.length, ...keys, this.retentionMs, ...outcomes));
   }
 
   /** Forgets an event's outcome so a redrive can run it again. */
@@ -153,18 +179,12 @@ export class Deduplicator {
     }
   }
 
-  private async exec(pipeline: ReturnType<Redis['pipeline']>, action: string): Promise<unknown[]> {
+  private async call<T>(action: string, command: () => Promise<T>): Promise<T> {
     this.roundTrips += 1;
-    let results: [Error | null, unknown][] | null;
     try {
-      results = await pipeline.exec();
+      return await command();
     } catch (error) {
-      throw new InfrastructureError('redis', `Redis is unavailable while ${action}: ${(error as Error).message}`, { cause: error });
+      throw new InfrastructureError('redis', `Redis failed or is unavailable while ${action}: ${(error as Error).message}`, { cause: error });
     }
-    if (results === null) throw new InfrastructureError('redis', `Redis returned no reply while ${action}`);
-
-    const failed = results.find(([error]) => error !== null);
-    if (failed) throw new InfrastructureError('redis', `Redis failed while ${action}: ${failed[0]?.message}`, { cause: failed[0] });
-    return results.map(([, reply]) => reply);
   }
 }

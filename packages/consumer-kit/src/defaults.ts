@@ -47,6 +47,11 @@ export const CONSUMER_DEFAULTS = {
     /** Group session timeout, in milliseconds: a crashed instance loses its partitions after this. */
     sessionTimeoutMs: 15_000,
   },
+  /**
+   * Most messages claimed in Redis together: 2000, about one kafkajs batch of small events, so a fast
+   * handler costs two Redis round trips per batch. Chunks are smaller when handlers are slow.
+   */
+  maxChunkSize: 2_000,
   /** Port of the metrics and health server; 0 picks a free port. */
   httpPort: 0,
   /** Characters of an error stack kept in a dead letter's headers. */

@@ -1,7 +1,7 @@
 export { CircuitBreaker, type CircuitOptions, type CircuitState } from './circuit';
 export { deadLetterOf, type DeadLetterReason } from './dead-letter';
 export { CONSUMER_DEFAULTS } from './defaults';
-export { Deduplicator, type ClaimResult, type DedupeOptions } from './dedupe';
+export { Deduplicator, dedupeKeyOf, positionKeyOf, type ClaimResult, type DedupeOptions } from './dedupe';
 export { InfrastructureError, NonRetryableError, isRetriable } from './errors';
 export type { Handler, HandlerContext } from './handler';
 export { readRetryState, retryDelayMs, type RetryOptions, type RetryState } from './retry';

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 import { ContractError, type ContractRegistry, type DecodedEvent, RegistryUnavailableError } from '@choreo/contracts';
 import type { EachBatchPayload, IHeaders, KafkaMessage } from '@choreo/kafka';
 import { type EventProducer, runWithEventContext } from '@choreo/producer-kit';
@@ -40,8 +42,8 @@ export interface ProcessorSettings {
   producer: EventProducer | undefined;
   /** Sends a retry or dead-letter message with `acks: all`; resolves once Kafka stored it. */
   send(message: OutgoingMessage): Promise<void>;
-  /** Messages claimed and settled together; each chunk costs two Redis round trips. */
-  chunkSize: number;
+  /** Most messages claimed and settled together; each chunk costs two Redis round trips. */
+  maxChunkSize: number;
   dltStackChars: number;
   /** Called when the retry-storm guard opens, to schedule its half-open probe. */
   onCircuitOpened(): void;
@@ -66,6 +68,17 @@ const FIRST_DELIVERY: RetryState = {
   originalOffset: undefined,
 };
 
+/** Size of the first chunk, before any processing time is known. */
+const FIRST_CHUNK_SIZE = 100;
+
+/** Metric series of one event type, bound once, because binding labels on every message costs time. */
+interface EventMetrics {
+  processed: { inc(): void };
+  duplicates: { inc(): void };
+  handlerSuccess: { observe(seconds: number): void };
+  handlerFailure: { observe(seconds: number): void };
+}
+
 interface Item {
   message: KafkaMessage;
   retry: RetryState;
@@ -83,7 +96,23 @@ type Stop = { offset: string; reason: 'due'; dueAt: number } | { offset: string;
  * that outcome is durable in Kafka and Redis.
  */
 export class BatchProcessor {
-  constructor(private readonly settings: ProcessorSettings) {}
+  /** Recent processing time per message, in milliseconds, as a moving average; undefined before the first chunk. */
+  private msPerMessage: number | undefined;
+  private readonly eventMetrics = new Map<string, EventMetrics>();
+
+  private readonly decoded;
+  private readonly correlated;
+  /** Bound once: a handler context is built for every message. */
+  private readonly publish: HandlerContext['publish'];
+  private readonly publishBatch: HandlerContext['publishBatch'];
+
+  constructor(private readonly settings: ProcessorSettings) {
+    const { producer } = settings;
+    this.publish = producer ? producer.publish.bind(producer) : missingProducer;
+    this.publishBatch = producer ? producer.publishBatch.bind(producer) : missingProducer;
+    this.decoded = settings.metrics.decoded.labels({ group: settings.groupId });
+    this.correlated = settings.metrics.correlated.labels({ group: settings.groupId });
+  }
 
   async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = batch;
@@ -92,11 +121,14 @@ export class BatchProcessor {
     const last = messages.at(-1);
     if (last) metrics.lag.set({ group: groupId, topic, partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
 
-    for (let start = 0; start < messages.length; start += this.settings.chunkSize) {
+    for (let start = 0; start < messages.length; ) {
       if (!isRunning() || isStale()) return;
 
-      const chunk = messages.slice(start, start + this.settings.chunkSize);
+      const chunk = messages.slice(start, start + this.chunkSize());
+      start += chunk.length;
+      const startedAt = performance.now();
       const { processed, stop } = await this.processChunk(topic, partition, chunk);
+      if (processed.length > 0) this.recordChunkTime((performance.now() - startedAt) / processed.length);
       for (const offset of processed) resolveOffset(offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
@@ -106,6 +138,23 @@ export class BatchProcessor {
         return;
       }
     }
+  }
+
+  /**
+   * Messages to claim together. A chunk's leases are taken before its first handler runs, so the chunk
+   * must finish well within the lease: it is sized to half the lease at the recent time per message,
+   * up to `maxChunkSize`. Fast handlers get whole batches, so two Redis round trips per batch; slow ones
+   * get small chunks and keep their leases valid.
+   */
+  private chunkSize(): number {
+    const { maxChunkSize, dedupe } = this.settings;
+    if (dedupe === undefined) return maxChunkSize;
+    if (this.msPerMessage === undefined) return Math.min(FIRST_CHUNK_SIZE, maxChunkSize);
+    return Math.max(1, Math.min(maxChunkSize, Math.floor(dedupe.leaseMs / 2 / this.msPerMessage)));
+  }
+
+  private recordChunkTime(msPerMessage: number): void {
+    this.msPerMessage = this.msPerMessage === undefined ? msPerMessage : this.msPerMessage * 0.7 + msPerMessage * 0.3;
   }
 
   private applyStop(topic: string, partition: number, stop: Stop): void {
@@ -213,13 +262,13 @@ export class BatchProcessor {
     // A second copy of the same event within one chunk follows the first copy, which carries the
     // event forward whatever its outcome.
     if (item.key !== undefined && seen.has(item.key)) {
-      metrics.duplicates.inc({ group: groupId, event_type: eventType });
+      this.metricsOf(eventType).duplicates.inc();
       return;
     }
     if (item.key !== undefined) seen.add(item.key);
 
     if (claim.state === 'done' || claim.state === 'dead') {
-      metrics.duplicates.inc({ group: groupId, event_type: eventType });
+      this.metricsOf(eventType).duplicates.inc();
       return;
     }
     if (claim.state === 'in-flight') {
@@ -244,10 +293,13 @@ export class BatchProcessor {
   }
 
   private async runHandler(topic: string, partition: number, item: Item, decoded: DecodedEvent): Promise<Settlement['outcome']> {
-    const { metrics, groupId, retry, logger: serviceLogger, producer } = this.settings;
+    const { retry, logger: serviceLogger } = this.settings;
     const { envelope, contract } = decoded;
     const attempt = item.retry.attempt;
-    const logger = serviceLogger.child({ event_id: envelope.event_id, correlation_id: envelope.correlation_id, event_type: envelope.event_type, topic, partition, attempt });
+    // The child logger is built on first use: most handlers log nothing for most events.
+    let logger: Logger | undefined;
+    const loggerOf = () =>
+      (logger ??= serviceLogger.child({ event_id: envelope.event_id, correlation_id: envelope.correlation_id, event_type: envelope.event_type, topic, partition, attempt }));
 
     const context: HandlerContext = {
       eventId: envelope.event_id,
@@ -260,24 +312,28 @@ export class BatchProcessor {
       topic,
       partition,
       offset: item.message.offset,
-      logger,
-      publish: producer ? producer.publish.bind(producer) : missingProducer,
-      publishBatch: producer ? producer.publishBatch.bind(producer) : missingProducer,
+      get logger() {
+        return loggerOf();
+      },
+      publish: this.publish,
+      publishBatch: this.publishBatch,
     };
 
-    metrics.decoded.inc({ group: groupId });
-    if (envelope.correlation_id !== envelope.event_id) metrics.correlated.inc({ group: groupId });
+    this.decoded.inc();
+    if (envelope.correlation_id !== envelope.event_id) this.correlated.inc();
 
     const handler = this.settings.handlers.get(contract.eventType) as Handler;
-    const stopTimer = metrics.handlerSeconds.startTimer({ group: groupId, event_type: contract.eventType });
+    const series = this.metricsOf(contract.eventType);
+    const startedAt = performance.now();
     try {
       await runWithEventContext({ eventId: envelope.event_id, correlationId: envelope.correlation_id }, () => handler(envelope, context));
-      stopTimer({ outcome: 'success' });
-      metrics.processed.inc({ group: groupId, event_type: contract.eventType });
+      series.handlerSuccess.observe((performance.now() - startedAt) / 1000);
+      series.processed.inc();
       this.recordOutcome(true);
       return 'done';
     } catch (error) {
-      stopTimer({ outcome: 'failure' });
+      series.handlerFailure.observe((performance.now() - startedAt) / 1000);
+      const logger = loggerOf();
 
       if (!isRetriable(error)) {
         logger.warn({ err: error }, 'handler failed with a non-retryable error; dead-lettering');
@@ -298,14 +354,30 @@ export class BatchProcessor {
     }
   }
 
+  private metricsOf(eventType: string): EventMetrics {
+    let series = this.eventMetrics.get(eventType);
+    if (series === undefined) {
+      const { metrics, groupId } = this.settings;
+      series = {
+        processed: metrics.processed.labels({ group: groupId, event_type: eventType }),
+        duplicates: metrics.duplicates.labels({ group: groupId, event_type: eventType }),
+        handlerSuccess: metrics.handlerSeconds.labels({ group: groupId, event_type: eventType, outcome: 'success' }),
+        handlerFailure: metrics.handlerSeconds.labels({ group: groupId, event_type: eventType, outcome: 'failure' }),
+      };
+      this.eventMetrics.set(eventType, series);
+    }
+    return series;
+  }
+
   private recordOutcome(succeeded: boolean): void {
     const { circuit, metrics, groupId } = this.settings;
+    const before = circuit.state;
     if (circuit.record(succeeded)) {
       metrics.circuitOpenings.inc({ group: groupId });
       this.settings.logger.warn({ cool_down_ms: circuit.remainingCoolDownMs() }, 'retry-storm guard opened: pausing source topics');
       this.settings.onCircuitOpened();
     }
-    metrics.circuitState.set({ group: groupId }, CIRCUIT_STATE_VALUES[circuit.state]);
+    if (circuit.state !== before) metrics.circuitState.set({ group: groupId }, CIRCUIT_STATE_VALUES[circuit.state]);
   }
 
   /**

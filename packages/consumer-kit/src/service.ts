@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 
 import { CircuitBreaker, type CircuitOptions } from './circuit';
 import { CONSUMER_DEFAULTS } from './defaults';
-import { type DedupeOptions, Deduplicator } from './dedupe';
+import { type DedupeOptions, Deduplicator, oldestDeadLetterKeyOf } from './dedupe';
 import type { InfrastructureError } from './errors';
 import type { Handler } from './handler';
 import { portOf, startHttpServer } from './http';
@@ -41,8 +41,11 @@ export interface ConsumerServiceOptions {
   httpPort?: number;
   /** Address the metrics and health server listens on. Unset: 127.0.0.1; a container needs 0.0.0.0. */
   httpHost?: string;
-  /** Messages claimed in Redis together. Unset: 100. */
-  chunkSize?: number;
+  /**
+   * Most messages claimed in Redis together. Unset: 2000. The kit sizes each chunk to finish within
+   * half the dedupe lease at the recent time per message, so slow handlers get smaller chunks.
+   */
+  maxChunkSize?: number;
   kafka?: KafkaClient;
   registry?: ContractRegistry;
   /** Redis connection URL. Unset: `REDIS_URL`, else the local stack. */
@@ -212,7 +215,7 @@ class KitConsumerService implements ConsumerService {
       logger: this.logger,
       producer: this.producer,
       send: (message) => this.send(message),
-      chunkSize: this.options.chunkSize ?? 100,
+      maxChunkSize: this.options.maxChunkSize ?? CONSUMER_DEFAULTS.maxChunkSize,
       dltStackChars: CONSUMER_DEFAULTS.dltStackChars,
       onCircuitOpened: () => this.scheduleHalfOpen(pauses),
       onOutage: (error) => this.pauseForOutage(pauses, error),
@@ -289,7 +292,7 @@ class KitConsumerService implements ConsumerService {
 
   /** Redis key holding the failure time of the oldest dead letter not yet redriven, in epoch milliseconds. */
   private oldestDeadLetterKey(): string {
-    return `${CONSUMER_DEFAULTS.dedupe.keyPrefix}:${this.groupId}:oldest-dead-letter`;
+    return oldestDeadLetterKeyOf(CONSUMER_DEFAULTS.dedupe.keyPrefix, this.groupId);
   }
 
   private async noteDeadLetter(): Promise<void> {

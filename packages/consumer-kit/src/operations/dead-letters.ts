@@ -3,7 +3,7 @@ import { type IHeaders, type KafkaClient, Partitioners, headerText } from '@chor
 import type { Redis } from 'ioredis';
 
 import { CONSUMER_DEFAULTS } from '../defaults';
-import { dedupeKeyOf, positionKeyOf } from '../dedupe';
+import { dedupeKeyOf, oldestDeadLetterKeyOf, positionKeyOf } from '../dedupe';
 import { retryTopicOf } from '../topics';
 import { type RangeOptions, readTopicRange } from './read-range';
 
@@ -141,7 +141,7 @@ export async function redriveDeadLetters(
   } finally {
     await producer.disconnect();
   }
-  await redis.del(`${keyPrefix}:${groupId}:oldest-dead-letter`);
+  await redis.del(oldestDeadLetterKeyOf(keyPrefix, groupId));
   return outcomes;
 }
 
