@@ -12,7 +12,7 @@ import { ContractRegistry, createAvroType, encodeWireFormat } from '@choreo/cont
 import { createProducer } from '@choreo/producer-kit';
 import { registryComponent, runningPidOf, stopStarted, up } from '@choreo/stack';
 
-import { metricValue, orderPlacedEnvelope, prepareStack, produceRaw, startService, uniqueGroup, waitFor, waitUntilQuiet } from '../../consumer-kit/test/support';
+import { disconnectProducer, metricValue, orderPlacedEnvelope, prepareStack, produceRaw, startService, uniqueGroup, waitFor, waitUntilQuiet } from '../../consumer-kit/test/support';
 
 describe('schema registry outage drill', () => {
   const groupId = uniqueGroup('registry');
@@ -36,6 +36,7 @@ describe('schema registry outage drill', () => {
     await up([registryComponent()]);
     await service.stop();
     await producer.disconnect();
+    await disconnectProducer();
   });
 
   it('keeps cached schemas working and holds an unseen schema until the registry returns', async () => {
@@ -49,7 +50,8 @@ describe('schema registry outage drill', () => {
     // A second writer schema of the same event (a new optional field), registered under its own
     // subject so the shared subject keeps its history; the service has never fetched this id.
     const contract = registry.contract('orders.order_placed');
-    const variant = { ...contract.schema, doc: 'variant written by the registry drill', fields: [...contract.schema.fields, { name: 'drill_note', type: ['null', 'string'], default: null }] };
+    // The doc names this run's group, so the schema text, and with it the id, is new on every run.
+    const variant = { ...contract.schema, doc: `variant written by the registry drill ${groupId}`, fields: [...contract.schema.fields, { name: 'drill_note', type: ['null', 'string'], default: null }] };
     const variantId = (await registry.client.register({ type: 'AVRO' as never, schema: JSON.stringify(variant) }, { subject: `drill.registry-outage-${groupId}-value` })).id;
     const unseen = { ...orderPlacedEnvelope(), source: 'drill-registry-variant', drill_note: 'written while the registry was down' };
     const unseenBytes = encodeWireFormat(variantId, createAvroType(variant as never).toBuffer(unseen));
