@@ -10,7 +10,7 @@ import { seededRandom } from './random';
 
 export type OrderRecord = { order_id: string; [field: string]: unknown };
 
-/** How many times each order is delivered in all: mostly 2 or 3, some 5, some 10, as a producer retry storm would. */
+/** Returns how many times an order is delivered in all: mostly 2 or 3, some 5, some 10, as a producer retry storm would. */
 function deliveriesOf(random: () => number): number {
   const draw = random();
   if (draw < 0.05) return 1;

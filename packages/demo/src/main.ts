@@ -23,7 +23,7 @@ import { buildSummary, checkInvariants, printSummary } from './summary';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const PORTS = { billing: 9471, erp: 9472, erpStub: 9480 };
-/** Longest wait for the services to settle every order, in milliseconds. */
+/** Maximum wait for the services to settle every order, in milliseconds. */
 const SETTLE_TIMEOUT_MS = 150_000;
 
 async function main(): Promise<number> {

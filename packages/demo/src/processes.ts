@@ -19,7 +19,7 @@ export function startProcess(root: string, name: string, entry: string, env: Rec
   return { name, child, logFile };
 }
 
-/** Polls a URL until it answers 2xx; fails early with the log file when the process exits. */
+/** Polls a URL until it returns 2xx. Fails early, naming the log file, when the process exits. */
 export async function waitReady(process: DemoProcess, url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

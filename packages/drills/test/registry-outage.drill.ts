@@ -48,7 +48,7 @@ describe('schema registry outage drill', () => {
     const deadLetteredBefore = await metricValue(service, 'choreo_dead_lettered_total');
 
     // A second writer schema of the same event (a new optional field), registered under its own
-    // subject so the shared subject keeps its history; the service has never fetched this id.
+    // subject so the shared subject keeps its history. The service has never fetched this id.
     const contract = registry.contract('orders.order_placed');
     // The doc names this run's group, so the schema text, and with it the id, is new on every run.
     const variant = { ...contract.schema, doc: `variant written by the registry drill ${groupId}`, fields: [...contract.schema.fields, { name: 'drill_note', type: ['null', 'string'], default: null }] };

@@ -55,7 +55,8 @@ async function publishPaymentEvents(event: Envelope<OrderPlaced>, payment: Payme
 function paymentMethodOf(order: OrderPlaced): PaymentCaptured['method'] {
   if (order.channel === 'PARTNER') return 'INVOICE';
   if (order.channel === 'STORE') return 'CARD';
-  return order.total_minor > 50_000 ? 'SEPA_DEBIT' : order.channel === 'MOBILE' ? 'WALLET' : 'CARD';
+  if (order.total_minor > 50_000) return 'SEPA_DEBIT';
+  return order.channel === 'MOBILE' ? 'WALLET' : 'CARD';
 }
 
 async function invoiceOf(order: OrderPlaced, payment: Payment, ledger: Ledger): Promise<InvoiceIssued> {

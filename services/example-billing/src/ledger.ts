@@ -95,7 +95,7 @@ async function createDatabaseIfMissing(databaseUrl: string): Promise<void> {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
   } catch (error) {
-    // Two instances starting together may both try to create it; the loser sees duplicate_database.
+    // Two instances starting together may both try to create it, and the second gets duplicate_database.
     if ((error as { code?: string }).code !== '42P04') throw error;
   } finally {
     await admin.end();

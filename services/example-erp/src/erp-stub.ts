@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A stand-in ERP that misbehaves on purpose, so the example shows retries and dead letters:
  * - outages: between `POST /admin/outage {"durationMs": n}` and n ms later every booking gets 503;
- * - slow answers: a share of bookings waits before answering;
+ * - slow responses: a share of bookings waits before responding;
  * - permanent rejections: invoices in a currency the ERP has no books for get 422, forever.
  * Bookings are idempotent by invoice id, as a real ERP's API would be with an idempotency key.
  */
@@ -15,9 +15,9 @@ export interface ErpStubOptions {
   host?: string;
   /** Currencies the ERP keeps books in; others are rejected with 422. */
   currencies?: readonly string[];
-  /** Share of bookings answered slowly, between 0 and 1. Unset: 0.05. */
+  /** Share of bookings with a slow response, between 0 and 1. Unset: 0.05. */
   slowShare?: number;
-  /** Delay of a slow answer, in milliseconds. Unset: 400. */
+  /** Delay of a slow response, in milliseconds. Unset: 400. */
   slowMs?: number;
 }
 

@@ -9,8 +9,8 @@ const EVENT_ID_NAMESPACE = '3d0c8a4e-9f61-4b7b-8e5a-6c2d1f0e7b93';
 const ERP_TIMEOUT_MS = 5_000;
 
 /**
- * Books each issued invoice in the ERP. A 4xx answer is the ERP refusing the invoice for good, so it
- * goes straight to the dead-letter topic; a 5xx, a timeout or a refused connection is retried.
+ * Books each issued invoice in the ERP. A 4xx response is the ERP rejecting the invoice for good, so it
+ * goes straight to the dead-letter topic. A 5xx, a timeout or a refused connection is retried.
  */
 export function erpHandlers(erpUrl: string): { 'billing.invoice_issued': Handler<InvoiceIssued> } {
   return {

@@ -21,7 +21,7 @@ export function formatDeadLetterRow(letter: DeadLetter, now = Date.now()): strin
   ].join('  ');
 }
 
-/** Every field and header of one dead letter; binary header values are shown as hex. */
+/** Formats every field and header of one dead letter, binary header values as hex. */
 export function formatDeadLetter(letter: DeadLetter): string[] {
   const lines = [
     `topic        ${letter.dltTopic}`,
