@@ -21,6 +21,7 @@ export async function ensureConsumerTopics(admin: Admin, sourceTopics: readonly 
   const existing = new Set(await admin.listTopics());
   const limits = await maxMessageBytesOf(admin, sourceTopics);
   const wanted: { topic: string; numPartitions: number; configEntries: { name: string; value: string }[] }[] = [];
+  const limitsOfDerived = new Map<string, number>();
 
   for (const { name, partitions } of metadata.topics) {
     const derived = [dltTopicOf(name, groupId)];
@@ -29,11 +30,39 @@ export async function ensureConsumerTopics(admin: Admin, sourceTopics: readonly 
     // the largest accepted original fits.
     const maxMessageBytes = String((limits.get(name) ?? DEFAULT_MAX_MESSAGE_BYTES) + HEADER_ALLOWANCE_BYTES);
     for (const topic of derived) {
-      if (!existing.has(topic)) wanted.push({ topic, numPartitions: partitions.length, configEntries: [{ name: 'max.message.bytes', value: maxMessageBytes }] });
+      if (existing.has(topic)) limitsOfDerived.set(topic, Number(maxMessageBytes));
+      else wanted.push({ topic, numPartitions: partitions.length, configEntries: [{ name: 'max.message.bytes', value: maxMessageBytes }] });
     }
   }
 
   if (wanted.length > 0) await admin.createTopics({ waitForLeaders: true, topics: wanted });
+  await raiseMaxMessageBytes(admin, limitsOfDerived);
+}
+
+/**
+ * Raises `max.message.bytes` of retry and dead-letter topics created before the kit sized them, so a
+ * large message can still be dead-lettered instead of stopping the consumer. Kafka's AlterConfigs
+ * replaces all of a topic's overrides, so the topic's other overrides are sent along unchanged.
+ */
+async function raiseMaxMessageBytes(admin: Admin, wanted: ReadonlyMap<string, number>): Promise<void> {
+  if (wanted.size === 0) return;
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [...wanted.keys()].map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+  });
+
+  const resources = [];
+  for (const resource of described.resources) {
+    const current = Number(resource.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue);
+    const target = wanted.get(resource.resourceName) as number;
+    if (Number.isFinite(current) && current >= target) continue;
+
+    const overrides = resource.configEntries
+      .filter((entry) => !entry.isDefault && !entry.readOnly && entry.configName !== 'max.message.bytes')
+      .map((entry) => ({ name: entry.configName, value: entry.configValue }));
+    resources.push({ type: ConfigResourceTypes.TOPIC, name: resource.resourceName, configEntries: [...overrides, { name: 'max.message.bytes', value: String(target) }] });
+  }
+  if (resources.length > 0) await admin.alterConfigs({ validateOnly: false, resources });
 }
 
 /** Kafka's default `message.max.bytes`, used when a topic's setting cannot be read. */

@@ -125,7 +125,7 @@ function scheduleOutages(): NodeJS.Timeout {
 }
 
 /** Waits until neither service has consumed anything for 3 seconds and both report no lag. */
-async function waitUntilIdle(timeoutMs = 60_000): Promise<void> {
+async function waitUntilIdle(timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let previous = -1;
   let quietSince = Date.now();
