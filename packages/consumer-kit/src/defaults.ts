@@ -46,6 +46,11 @@ export const CONSUMER_DEFAULTS = {
     maxWaitTimeMs: 500,
     /** Group session timeout, in milliseconds: a crashed instance loses its partitions after this. */
     sessionTimeoutMs: 15_000,
+    /**
+     * Where a group without committed offsets starts: true, at the beginning of each topic, so a new
+     * consumer misses no event that is still retained. Set false for a consumer that must ignore history.
+     */
+    fromBeginning: true,
   },
   /**
    * Most messages claimed in Redis together: 2000, about one kafkajs batch of small events, so a fast

@@ -39,6 +39,11 @@ export interface ConsumerServiceOptions {
   source?: string;
   /** Port of the metrics and health server. Unset: 0 (a free port). */
   httpPort?: number;
+  /**
+   * Where the group starts when it has no committed offsets: at the beginning of each topic (true), or
+   * at its end (false). Unset: true. Committed offsets always win.
+   */
+  fromBeginning?: boolean;
   /** Address the metrics and health server listens on. Unset: 127.0.0.1; a container needs 0.0.0.0. */
   httpHost?: string;
   /**
@@ -162,7 +167,7 @@ class KitConsumerService implements ConsumerService {
       this.logger.error({ err: event.payload.error.message, restart: event.payload.restart }, 'consumer crashed');
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...this.sourceTopics, ...this.retryTopics], fromBeginning: true });
+    await consumer.subscribe({ topics: [...this.sourceTopics, ...this.retryTopics], fromBeginning: this.options.fromBeginning ?? settings.fromBeginning });
 
     this.pauses = new PauseController(consumer, new Set(this.sourceTopics), [...this.sourceTopics, ...this.retryTopics]);
     const processor = this.createProcessor(this.pauses);
