@@ -16,7 +16,7 @@ export interface DeadLetterContext {
   /** Handler runs made before giving up; 0 for a contract failure. */
   attempts: number;
   error: unknown;
-  /** Where the message was read: a source topic or a retry topic. */
+  /** Topic the message was read from: a source topic or a retry topic. */
   topic: string;
   partition: number;
   correlationId: string | undefined;
@@ -26,8 +26,9 @@ export interface DeadLetterContext {
 }
 
 /**
- * Builds the dead letter of a message: key, value and headers exactly as received, plus headers
- * that say where it came from, who owns it and why it failed. The source-topic position of a
+ * Builds the dead letter of a message: key, value and headers as received, plus headers that record
+ * where it came from, who owns it and why it failed. Position headers on a source-topic message are
+ * written from its real position, whatever the producer sent. The source-topic position of a
  * message that went through retries is the one recorded on its first hop.
  */
 export function deadLetterOf(message: KafkaMessage, context: DeadLetterContext): { key: Buffer | null; value: Buffer | null; headers: IHeaders; partition: number } {

@@ -34,7 +34,7 @@ export const CONSUMER_DEFAULTS = {
     failureRatio: 0.5,
     /** Outcomes the ratio is computed over: the most recent 50. */
     windowSize: 50,
-    /** Fewest outcomes before the ratio is trusted, so one early failure cannot open it: 20. */
+    /** Minimum outcomes before the ratio is trusted, so one early failure cannot open it: 20. */
     minimumOutcomes: 20,
     /** How long the main topics stay paused once the circuit opens, in milliseconds: 10 s; doubles each time it reopens, up to 8 times. */
     coolDownMs: 10_000,
@@ -42,13 +42,13 @@ export const CONSUMER_DEFAULTS = {
   consumer: {
     /** Partitions of one consumer processed in parallel: 3, the default partition count of event topics. */
     partitionsConsumedConcurrently: 3,
-    /** Time Kafka waits for data before answering a fetch, in milliseconds. */
+    /** Time Kafka waits for data before it responds to a fetch, in milliseconds. */
     maxWaitTimeMs: 500,
     /** Group session timeout, in milliseconds: a crashed instance loses its partitions after this. */
     sessionTimeoutMs: 15_000,
     /**
-     * Where a group without committed offsets starts: true, at the beginning of each topic, so a new
-     * consumer misses no event that is still retained. Set false for a consumer that must ignore history.
+     * Start position of a group without committed offsets: true, the beginning of each topic, so a
+     * new consumer misses no event that is still retained. Set false for a consumer that must ignore history.
      */
     fromBeginning: true,
   },

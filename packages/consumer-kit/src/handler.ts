@@ -3,7 +3,7 @@ import type { EventProducer } from '@choreo/producer-kit';
 
 import type { Logger } from './logger';
 
-/** What a handler knows about the event it runs for, besides the envelope itself. */
+/** Context of a handler run: the event's ids and position, a bound logger and a producer. */
 export interface HandlerContext {
   eventId: string;
   eventType: string;
@@ -35,7 +35,7 @@ export interface HandlerContext {
  * run again for this consumer group. A handler that throws is retried through the retry topics,
  * unless the error has `retriable: false` (see NonRetryableError), which sends it straight to the DLT.
  * A handler may still run twice for one event when its instance dies after the side effect and before
- * the completion record is written; side effects that must never repeat should also be guarded by
- * the event id where they are stored (for example a unique key in the database).
+ * the completion records of its chunk are written. Side effects that must never repeat should also be
+ * guarded by the event id where they are stored, for example with a unique key in the database.
  */
 export type Handler<Payload = Record<string, unknown>> = (event: Envelope<Payload>, context: HandlerContext) => Promise<void>;
