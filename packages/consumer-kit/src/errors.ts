@@ -21,7 +21,7 @@ export class InfrastructureError extends Error {
   }
 }
 
-/** Returns false when an error says it must not be retried (a `retriable: false` field). */
+/** Returns false when an error declares that it must not be retried (a `retriable: false` field). */
 export function isRetriable(error: unknown): boolean {
   return !(typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === false);
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The consumer kit's Prometheus metrics; every series carries the consumer group. */
+/** Creates the consumer kit's Prometheus metrics. Every series carries the consumer group. */
 export function createConsumerMetrics(registry: Registry) {
   const registers = [registry];
   return {

@@ -70,7 +70,7 @@ export class PauseController {
         if (!this.circuitOpen) this.consumer.resume([{ topic }]);
         continue;
       }
-      // Resuming a topic resumes all its partitions; the ones still waiting for a due time are paused
+      // Resuming a topic resumes all its partitions, so the ones still waiting for a due time are paused
       // again at once, before the consumer's next fetch can run.
       this.consumer.resume([{ topic }]);
       const waiting = [...this.dueSlots].filter((slot) => slot.startsWith(`${topic}:`)).map((slot) => Number(slot.slice(topic.length + 1)));

@@ -40,8 +40,8 @@ export interface ConsumerServiceOptions {
   /** Port of the metrics and health server. Unset: 0 (a free port). */
   httpPort?: number;
   /**
-   * Where the group starts when it has no committed offsets: at the beginning of each topic (true), or
-   * at its end (false). Unset: true. Committed offsets always win.
+   * Start position of a group without committed offsets: the beginning of each topic (true), or its
+   * end (false). Unset: true. Committed offsets always win.
    */
   fromBeginning?: boolean;
   /** Address the metrics and health server listens on. Unset: 127.0.0.1; a container needs 0.0.0.0. */

@@ -7,7 +7,7 @@
  * kit's own position headers, which record where the message really was. A valid event
  * with an unusual key, headers or size must be handled and not dead-lettered. After every case the good
  * event must be handled, which shows that the partition is not stuck. The service must have logged no
- * error and still answer 200 on /readyz and /healthz, which shows that its consumer did not crash, and
+ * error and still return 200 on /readyz and /healthz, which shows that its consumer did not crash, and
  * the RSS of the process must have grown by less than 200 MB. Cases that the kit does not handle yet
  * stay in the table. They run as todo tests when that is harmless, and are skipped, never produced,
  * when the message would also stall or crash every later consumer group that reads the shared topic
@@ -93,7 +93,7 @@ interface Crafted {
   /** Unset: a key unique to the case. */
   key?: Buffer | null;
   headers?: IHeaders;
-  /** Event id in the value, when the value carries one that the test knows. */
+  /** Event id in the value, when the value carries one that the test set. */
   eventId?: string;
   /** What the handler must have seen, for a case expected to be processed. */
   handledAs?: Partial<HandledEvent>;

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ConsumerService } from '../src/index';
 import { disconnectProducer, encode, metricValue, orderPlacedEnvelope, prepareStack, produceRaw, startService, uniqueGroup, waitFor } from './support';
 
-/** A private redis-server on a free port, so stopping it does not disturb anything else. */
+/** Finds a free port for a private redis-server, so stopping it disturbs nothing else. */
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

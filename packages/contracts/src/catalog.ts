@@ -7,7 +7,7 @@ import type avro from 'avsc';
 import { createAvroType } from './avro';
 import { ContractError } from './errors';
 
-/** Where the contracts live: `schemas/envelope.avsc`, `schemas/events/<event_type>.avsc`, `contracts.json`. */
+/** Directory of the contracts: `schemas/envelope.avsc`, `schemas/events/<event_type>.avsc`, `contracts.json`. */
 export const CONTRACTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Compatibility levels of the Confluent Schema Registry API. */
@@ -36,7 +36,7 @@ export interface Contract {
   eventType: string;
   /** Payload schema version, stamped into every envelope's `version` field. */
   version: number;
-  /** Team that owns the event and answers for its schema. */
+  /** Team that owns the event and is responsible for its schema. */
   owner: string;
   /** The Kafka topic carrying this event. One topic per event type, named after it. */
   topic: string;

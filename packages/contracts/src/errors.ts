@@ -1,5 +1,5 @@
 /**
- * Why a message or a schema is not a valid contract instance. Codes are stable: metrics, DLT headers
+ * Reason a message or a schema is not a valid contract instance. Codes are stable: metrics, DLT headers
  * and alerts use them.
  * - `schema`: a contract file is malformed or inconsistent.
  * - `invalid-payload`: a value does not match its schema (producer side, before sending).

@@ -44,8 +44,8 @@ export function messagesBetween(from: TopicOffsets, to: TopicOffsets): number {
 /**
  * Commits `offsets` for a consumer group that has no running member, for all topics in one go.
  * Like kafkajs's `admin.setOffsets`, it joins the group with a throwaway member that seeks and
- * commits, but once for all topics instead of once per topic, and it returns as soon as the
- * commits are visible: `admin.setOffsets` takes about 5 s per topic on the local stack.
+ * commits, but once for all topics instead of once per topic. It returns as soon as the commits are
+ * visible, because `admin.setOffsets` takes about 5 s per topic on the local stack.
  */
 export async function commitGroupOffsets(
   kafka: KafkaClient,

@@ -14,12 +14,10 @@ interface CliRun {
   exitCode: number | null;
   stdout: string;
   stderr: string;
-  elapsedMs: number;
 }
 
 /** Runs `pnpm stack status` without pnpm, with extra environment variables. */
 function runStatus(env: Record<string, string> = {}): Promise<CliRun> {
-  const startedAt = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'status'], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
@@ -31,7 +29,7 @@ function runStatus(env: Record<string, string> = {}): Promise<CliRun> {
 
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr, elapsedMs: Date.now() - startedAt }));
+    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
   });
 }
 
@@ -86,6 +84,5 @@ describe('pnpm stack status', () => {
       assert.ok(line.includes(`127.0.0.1:${port}`), `${component} line lacks port ${port}: ${line}`);
       assert.match(line, /\sdown\b.*: \S/, `${component} is not reported down with a reason: ${line}`);
     }
-    assert.ok(run.elapsedMs < 6000, `status took ${run.elapsedMs} ms`);
   });
 });

@@ -2,7 +2,7 @@ import { type Contract, checkCompatibility, subjectOf, topicOf } from '@choreo/c
 
 import { type CliIo, EXIT, UsageError } from '../io';
 import { GitRepository } from './git';
-import { type CheckTally, formatFindings, formatSummary, plural } from './report';
+import { formatFindings, formatSummary, newTally, plural } from './report';
 import { BaseVersionError, readEarlierVersions } from './schema-history';
 import { loadWorkingTree } from './working-tree';
 
@@ -38,12 +38,7 @@ export async function checkAgainstGit(
   }
 
   io.out(`Checking ${plural(contracts.length, 'contract')} against ${base.label} (offline)`);
-  const tally: CheckTally = {
-    subjects: contracts.length,
-    breakingChanges: 0,
-    breakingSubjects: 0,
-    uncheckedSubjects: 0,
-  };
+  const tally = newTally(contracts.length);
 
   for (const contract of contracts) {
     const lines = checkContract(contract, earlier.get(contract.eventType), base.label);

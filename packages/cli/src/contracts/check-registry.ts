@@ -10,7 +10,7 @@ import {
 
 import { type CliIo, EXIT } from '../io';
 import { RegistryHttpError, requestRegistry, unexpectedResponse } from './registry-http';
-import { type CheckTally, formatFindings, formatSummary, plural } from './report';
+import { formatFindings, formatSummary, newTally, plural } from './report';
 import { loadWorkingTree, registryUrlOf } from './working-tree';
 
 /** Confluent error codes for "subject not found" and "version not found". Both mean nothing is registered yet. */
@@ -36,12 +36,7 @@ export async function checkAgainstRegistry(contractsDir: string, io: CliIo): Pro
 
   const registry = new ContractRegistry({ url: registryUrlOf(io), contracts });
   io.out(`Checking ${plural(contracts.length, 'contract')} against the schema registry at ${registry.url}`);
-  const tally: CheckTally = {
-    subjects: contracts.length,
-    breakingChanges: 0,
-    breakingSubjects: 0,
-    uncheckedSubjects: 0,
-  };
+  const tally = newTally(contracts.length);
 
   for (const contract of contracts) {
     let result: SubjectResult;

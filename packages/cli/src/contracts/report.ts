@@ -44,6 +44,11 @@ export interface CheckTally {
 }
 
 /** Formats the last line of a check, for example `2 breaking changes in 1 of 4 subjects`. */
+/** Returns an empty tally for a check of `subjects` subjects. */
+export function newTally(subjects: number): CheckTally {
+  return { subjects, breakingChanges: 0, breakingSubjects: 0, uncheckedSubjects: 0 };
+}
+
 export function formatSummary(tally: CheckTally): string {
   const { subjects, breakingChanges, breakingSubjects, uncheckedSubjects } = tally;
   if (breakingChanges === 0 && uncheckedSubjects === 0) return `all ${subjects} subjects are compatible`;

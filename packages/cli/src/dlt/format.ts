@@ -35,7 +35,9 @@ export function formatDeadLetter(letter: DeadLetter): string[] {
   for (const [name, value] of Object.entries(letter.headers).sort(([a], [b]) => a.localeCompare(b))) {
     const values = Array.isArray(value) ? value : [value];
     for (const item of values) {
-      const text = item === undefined ? '' : typeof item === 'string' ? item : printable(item);
+      let text = '';
+      if (typeof item === 'string') text = item;
+      else if (item !== undefined) text = printable(item);
       lines.push(`  ${name}: ${name.endsWith('stack') ? text.split('\n').join('\n    ') : text}`);
     }
   }

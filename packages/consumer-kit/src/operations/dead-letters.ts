@@ -97,8 +97,8 @@ const KIT_HEADERS = new Set<string>([
 
 /**
  * Sends dead letters back through their group's handler, by way of the group's first retry topic:
- * the running service picks them up with a fresh retry budget. An event whose dedupe record says it
- * completed after all is not sent again; one recorded as dead-lettered has that record removed, so
+ * the running service picks them up with a fresh retry budget. An event whose dedupe record shows it
+ * completed after all is not sent again. One recorded as dead-lettered has that record removed, so
  * the handler runs once more.
  *
  * NOTE: the dedupe key is computed with the default scope (source and event_id). For a service with

@@ -116,7 +116,7 @@ class Resolution {
 
 /**
  * Picks the reader branch that a writer type resolves to: the first branch of the same type, else the
- * first branch the writer promotes to. The specification says "the first branch that matches", which
+ * first branch the writer promotes to. The specification requires "the first branch that matches", which
  * differs only for a union such as ["long", "int"] read from an int, and either branch reads it.
  * NOTE: avsc tries every branch instead. When two record branches match one writer record, one by
  * name and one by alias, and only the second can read it, avsc accepts what this check rejects.

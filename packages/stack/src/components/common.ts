@@ -7,7 +7,7 @@ export function isLocalHost(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]';
 }
 
-/** The java executable: `$JAVA_HOME/bin/java` when JAVA_HOME is set, else the one on PATH. */
+/** Returns the java executable: `$JAVA_HOME/bin/java` when JAVA_HOME is set, else the one on PATH. */
 export function javaCommand(): string {
   return process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : 'java';
 }

@@ -11,7 +11,7 @@ import { isLocalHost } from './common';
 import type { Component } from './types';
 
 /**
- * Redis is often already running on a developer's machine: `up` uses it when it answers and starts
+ * Redis is often already running on a developer's machine: `up` uses it when it responds and starts
  * `redis-server` from PATH only when nothing listens on the configured port.
  */
 export function redisComponent(): Component {
@@ -37,7 +37,7 @@ async function checkRedisHealth(url: string): Promise<string | undefined> {
     const reply = await client.ping();
     return reply === 'PONG' ? undefined : `unexpected PING reply: ${reply}`;
   } catch (error) {
-    return `no answer: ${(error as Error).message}`;
+    return `no response: ${(error as Error).message}`;
   } finally {
     client.disconnect();
   }

@@ -38,7 +38,7 @@ async function checkRegistryHealth(baseUrl: string): Promise<string | undefined>
     const body: unknown = await response.json();
     return Array.isArray(body) ? undefined : 'GET /subjects did not return a JSON array';
   } catch (error) {
-    return `no answer: ${(error as Error).message}`;
+    return `no response: ${(error as Error).message}`;
   }
 }
 
