@@ -22,7 +22,7 @@ const HALF_OPEN_PROBES = 5;
  * rejection adds no retry traffic.
  */
 export class CircuitBreaker {
-  private outcomes: boolean[] = [];
+  private readonly window: OutcomeWindow;
   private reopenings = 0;
   private openedUntil = 0;
   state: CircuitState = 'closed';
@@ -30,27 +30,26 @@ export class CircuitBreaker {
   constructor(
     private readonly options: Required<CircuitOptions>,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.window = new OutcomeWindow(options.windowSize);
+  }
 
   /** Records one handler outcome; returns true when this outcome opened the circuit. */
   record(succeeded: boolean): boolean {
     if (this.state === 'open') return false;
 
-    this.outcomes.push(succeeded);
-    if (this.outcomes.length > this.options.windowSize) this.outcomes.shift();
-
-    const failures = this.outcomes.filter((outcome) => !outcome).length;
-    const overBudget = failures / this.outcomes.length >= this.options.failureRatio;
+    this.window.add(succeeded);
+    const overBudget = this.window.failureRatio() >= this.options.failureRatio;
 
     // A half-open circuit decides on a few probe outcomes, so one unlucky probe cannot reopen it.
     if (this.state === 'half-open') {
-      if (this.outcomes.length < HALF_OPEN_PROBES) return false;
+      if (this.window.size < HALF_OPEN_PROBES) return false;
       if (overBudget) return this.open();
       this.close();
       return false;
     }
 
-    if (this.outcomes.length >= this.options.minimumOutcomes && overBudget) return this.open();
+    if (this.window.size >= this.options.minimumOutcomes && overBudget) return this.open();
     return false;
   }
 
@@ -63,7 +62,7 @@ export class CircuitBreaker {
   tryHalfOpen(): boolean {
     if (this.state !== 'open' || this.now() < this.openedUntil) return false;
     this.state = 'half-open';
-    this.outcomes = [];
+    this.window.clear();
     return true;
   }
 
@@ -72,13 +71,48 @@ export class CircuitBreaker {
     this.reopenings += 1;
     this.state = 'open';
     this.openedUntil = this.now() + coolDown;
-    this.outcomes = [];
+    this.window.clear();
     return true;
   }
 
   private close(): void {
     this.state = 'closed';
     this.reopenings = 0;
-    this.outcomes = [];
+    this.window.clear();
+  }
+}
+
+/**
+ * The most recent outcomes in a fixed ring with a running failure count, because the circuit records
+ * one outcome per handled event and must not allocate for it.
+ */
+class OutcomeWindow {
+  private readonly failed: Uint8Array;
+  private next = 0;
+  private failures = 0;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.failed = new Uint8Array(Math.max(1, capacity));
+  }
+
+  add(succeeded: boolean): void {
+    const capacity = this.failed.length;
+    if (this.size === capacity) this.failures -= this.failed[this.next] as number;
+    else this.size += 1;
+    const failed = succeeded ? 0 : 1;
+    this.failed[this.next] = failed;
+    this.failures += failed;
+    this.next = (this.next + 1) % capacity;
+  }
+
+  failureRatio(): number {
+    return this.size === 0 ? 0 : this.failures / this.size;
+  }
+
+  clear(): void {
+    this.next = 0;
+    this.failures = 0;
+    this.size = 0;
   }
 }

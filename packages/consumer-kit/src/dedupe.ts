@@ -59,38 +59,42 @@ const DEAD = 'dead';
 const LEASE_PREFIX = 'lease:';
 
 /**
- * Claims every key of a chunk in one call: for each key it returns the current value and its remaining
- * time in milliseconds, or an empty value after taking the lease ARGV[i + 1]. Lua runs atomically, so
- * two instances that receive the same event at once cannot both claim it. ARGV[1] is the lease in ms.
+ * Claims every key of a chunk in one call. ARGV[1] is the lease in ms and ARGV[2] the chunk's lease
+ * token. A free key takes the lease. For a key that already has a value, the reply contains its
+ * index, value and remaining time in ms. Most keys of a first delivery are free, so the reply stays short.
+ * Lua runs atomically, so two instances that receive the same event at once cannot both claim it.
  */
 const CLAIM_SCRIPT = `
-local replies = {}
+local existing = {}
 for i, key in ipairs(KEYS) do
   local current = redis.call('GET', key)
   if current then
-    replies[#replies + 1] = current
-    replies[#replies + 1] = redis.call('PTTL', key)
+    existing[#existing + 1] = i
+    existing[#existing + 1] = current
+    existing[#existing + 1] = redis.call('PTTL', key)
   else
-    redis.call('SET', key, ARGV[i + 1], 'PX', ARGV[1])
-    replies[#replies + 1] = ''
-    replies[#replies + 1] = 0
+    redis.call('SET', key, ARGV[2], 'PX', ARGV[1])
   end
 end
-return replies
+return existing
 `;
 
 /**
- * Writes a chunk's outcomes in one call. ARGV[1] is the retention in ms, then for each key an outcome
- * (done, dead or release) and its lease. A release deletes the key only while it still holds that
- * lease, so a late release cannot free another attempt's claim.
+ * Writes the outcomes of keys claimed with one lease token, in one call. KEYS are ordered done, then
+ * dead, then released. ARGV[1] is the retention in ms, ARGV[2] the lease token, ARGV[3] and ARGV[4]
+ * the numbers of done and dead keys. A release deletes the key only while it still holds that lease,
+ * so a late release cannot free another attempt's claim.
  */
 const SETTLE_SCRIPT = `
+local done = tonumber(ARGV[3])
+local dead = done + tonumber(ARGV[4])
 for i, key in ipairs(KEYS) do
-  local outcome = ARGV[i * 2]
-  if outcome == 'release' then
-    if redis.call('GET', key) == ARGV[i * 2 + 1] then redis.call('DEL', key) end
-  else
-    redis.call('SET', key, outcome, 'PX', ARGV[1])
+  if i <= done then
+    redis.call('SET', key, 'done', 'PX', ARGV[1])
+  elseif i <= dead then
+    redis.call('SET', key, 'dead', 'PX', ARGV[1])
+  elseif redis.call('GET', key) == ARGV[2] then
+    redis.call('DEL', key)
   end
 end
 return #KEYS
@@ -143,30 +147,38 @@ export class Deduplicator {
     return positionKeyOf(this.keyPrefix, this.groupId, topic, partition, offset);
   }
 
-  /** Claims many keys in one round trip; the result is in the order of `keys`. */
+  /**
+   * Claims many keys in one round trip; the result is in the order of `keys`. The keys claimed by one
+   * call share one lease token, so a chunk sends one token instead of one per key.
+   */
   async claimAll(keys: readonly string[]): Promise<ClaimResult[]> {
     if (keys.length === 0) return [];
 
-    const tokens = keys.map(() => `${LEASE_PREFIX}${randomUUID()}`);
-    const replies = await this.call('claiming event ids', () => this.redis.choreoClaimAll(keys.length, ...keys, this.leaseMs, ...tokens));
+    const claimed: ClaimResult = { state: 'claimed', token: `${LEASE_PREFIX}${randomUUID()}` };
+    const reply = await this.call('claiming event ids', () => this.redis.choreoClaimAll(keys.length, ...keys, this.leaseMs, claimed.token));
 
-    return keys.map((_, index): ClaimResult => {
-      const value = String(replies[index * 2]);
-      const pttl = Number(replies[index * 2 + 1]);
-      if (value === '') return { state: 'claimed', token: tokens[index] as string };
-      if (value === DONE) return { state: 'done' };
-      if (value === DEAD) return { state: 'dead' };
-      return { state: 'in-flight', remainingMs: Math.max(pttl, 0) };
-    });
+    const results = new Array<ClaimResult>(keys.length).fill(claimed);
+    for (let index = 0; index < reply.length; index += 3) {
+      const value = String(reply[index + 1]);
+      results[Number(reply[index]) - 1] =
+        value === DONE ? { state: 'done' } : value === DEAD ? { state: 'dead' } : { state: 'in-flight', remainingMs: Math.max(Number(reply[index + 2]), 0) };
+    }
+    return results;
   }
 
-  /** Writes the outcomes of a chunk's claimed events in one round trip. */
+  /** Writes the outcomes of claimed events, one round trip per lease token: one for a chunk. */
   async settleAll(settlements: readonly Settlement[]): Promise<void> {
-    if (settlements.length === 0) return;
-
-    const keys = settlements.map((settlement) => settlement.key);
-    const outcomes = settlements.flatMap((settlement) => [settlement.outcome, settlement.token]);
-    await this.call('recording event outcomes', () => this.redis.choreoSettleAll(keys.length, ...keys, this.retentionMs, ...outcomes));
+    const byToken = new Map<string, { done: string[]; dead: string[]; release: string[] }>();
+    for (const { key, token, outcome } of settlements) {
+      let keys = byToken.get(token);
+      if (keys === undefined) byToken.set(token, (keys = { done: [], dead: [], release: [] }));
+      keys[outcome].push(key);
+    }
+    for (const [token, { done, dead, release }] of byToken) {
+      await this.call('recording event outcomes', () =>
+        this.redis.choreoSettleAll(done.length + dead.length + release.length, ...done, ...dead, ...release, this.retentionMs, token, done.length, dead.length),
+      );
+    }
   }
 
   /** Forgets an event's outcome so a redrive can run it again. */

@@ -9,6 +9,7 @@ import { type DeadLetterReason, deadLetterOf } from './dead-letter';
 import { type ClaimResult, type Deduplicator, type Settlement } from './dedupe';
 import { InfrastructureError, isRetriable } from './errors';
 import type { Handler, HandlerContext } from './handler';
+import { EventHandlerContext } from './handler-context';
 import type { Logger } from './logger';
 import type { ConsumerMetrics } from './metrics';
 import type { PauseController } from './pauses';
@@ -71,12 +72,31 @@ const FIRST_DELIVERY: RetryState = {
 /** Size of the first chunk, before any processing time is known. */
 const FIRST_CHUNK_SIZE = 100;
 
-/** Metric series of one event type, bound once, because binding labels on every message costs time. */
-interface EventMetrics {
-  processed: { inc(): void };
-  duplicates: { inc(): void };
-  handlerSuccess: { observe(seconds: number): void };
-  handlerFailure: { observe(seconds: number): void };
+/** Claim of an item when the service runs without dedupe: every event runs. */
+const UNDEDUPED: ClaimResult = { state: 'claimed', token: '' };
+
+/**
+ * Metric series of one event type, bound once, because binding labels on every message costs time.
+ * The counters are tallied per chunk and added once when the chunk ends. The histograms are observed
+ * per event.
+ */
+class EventTypeMetrics {
+  processed = 0;
+  duplicates = 0;
+
+  constructor(
+    private readonly processedSeries: { inc(value: number): void },
+    private readonly duplicateSeries: { inc(value: number): void },
+    readonly handlerSuccess: { observe(seconds: number): void },
+    readonly handlerFailure: { observe(seconds: number): void },
+  ) {}
+
+  flush(): void {
+    if (this.processed > 0) this.processedSeries.inc(this.processed);
+    if (this.duplicates > 0) this.duplicateSeries.inc(this.duplicates);
+    this.processed = 0;
+    this.duplicates = 0;
+  }
 }
 
 interface Item {
@@ -98,10 +118,13 @@ type Stop = { offset: string; reason: 'due'; dueAt: number } | { offset: string;
 export class BatchProcessor {
   /** Recent processing time per message, in milliseconds, as a moving average; undefined before the first chunk. */
   private msPerMessage: number | undefined;
-  private readonly eventMetrics = new Map<string, EventMetrics>();
+  private readonly eventMetrics = new Map<string, EventTypeMetrics>();
 
   private readonly decoded;
   private readonly correlated;
+  /** Counts of the current chunks for `decoded` and `correlated`, added once per chunk. */
+  private decodedCount = 0;
+  private correlatedCount = 0;
   /** Bound once: a handler context is built for every message. */
   private readonly publish: HandlerContext['publish'];
   private readonly publishBatch: HandlerContext['publishBatch'];
@@ -227,6 +250,7 @@ export class BatchProcessor {
         const claim = item.key === undefined ? undefined : claims.get(item.key);
         if (claim?.state === 'claimed' && !seen.has(item.key as string)) settlements.push({ key: item.key as string, token: claim.token, outcome: 'release' });
       }
+      this.flushMetrics();
       await this.settle(settlements);
     }
     return { processed, stop };
@@ -257,18 +281,19 @@ export class BatchProcessor {
   private async processItem(topic: string, partition: number, item: Item, claims: Map<string, ClaimResult>, seen: Set<string>, settlements: Settlement[]): Promise<void> {
     const { metrics, groupId } = this.settings;
     const eventType = item.decoded?.contract.eventType ?? 'unknown';
-    const claim: ClaimResult = item.key === undefined ? { state: 'claimed', token: '' } : (claims.get(item.key) as ClaimResult);
+    const key = item.key;
+    const claim = key === undefined ? UNDEDUPED : (claims.get(key) as ClaimResult);
 
     // A second copy of the same event within one chunk follows the first copy, which carries the
     // event forward whatever its outcome.
-    if (item.key !== undefined && seen.has(item.key)) {
-      this.metricsOf(eventType).duplicates.inc();
+    if (key !== undefined && seen.has(key)) {
+      this.metricsOf(eventType).duplicates += 1;
       return;
     }
-    if (item.key !== undefined) seen.add(item.key);
+    if (key !== undefined) seen.add(key);
 
     if (claim.state === 'done' || claim.state === 'dead') {
-      this.metricsOf(eventType).duplicates.inc();
+      this.metricsOf(eventType).duplicates += 1;
       return;
     }
     if (claim.state === 'in-flight') {
@@ -276,64 +301,40 @@ export class BatchProcessor {
       return;
     }
 
-    const settle = (outcome: Settlement['outcome']) => {
-      if (item.key !== undefined) settlements.push({ key: item.key, token: claim.token, outcome });
-    };
-
+    let outcome: Settlement['outcome'];
     if (item.contractError !== undefined || item.decoded === undefined) {
       const error = item.contractError as ContractError;
       metrics.contractMismatches.inc({ group: groupId, code: error.code });
       await this.deadLetter(topic, partition, item, 'contract', error, 0);
-      settle('dead');
-      return;
+      outcome = 'dead';
+    } else {
+      outcome = await this.runHandler(topic, partition, item, item.decoded);
     }
-
-    const outcome = await this.runHandler(topic, partition, item, item.decoded);
-    settle(outcome);
+    if (key !== undefined) settlements.push({ key, token: claim.token, outcome });
   }
 
   private async runHandler(topic: string, partition: number, item: Item, decoded: DecodedEvent): Promise<Settlement['outcome']> {
-    const { retry, logger: serviceLogger } = this.settings;
+    const { retry } = this.settings;
     const { envelope, contract } = decoded;
     const attempt = item.retry.attempt;
-    // The child logger is built on first use: most handlers log nothing for most events.
-    let logger: Logger | undefined;
-    const loggerOf = () =>
-      (logger ??= serviceLogger.child({ event_id: envelope.event_id, correlation_id: envelope.correlation_id, event_type: envelope.event_type, topic, partition, attempt }));
+    const context = new EventHandlerContext(envelope, attempt, topic, partition, item.message.offset, this.settings.logger, this.publish, this.publishBatch);
 
-    const context: HandlerContext = {
-      eventId: envelope.event_id,
-      eventType: envelope.event_type,
-      correlationId: envelope.correlation_id,
-      causationId: envelope.causation_id,
-      source: envelope.source,
-      occurredAt: envelope.occurred_at,
-      attempt,
-      topic,
-      partition,
-      offset: item.message.offset,
-      get logger() {
-        return loggerOf();
-      },
-      publish: this.publish,
-      publishBatch: this.publishBatch,
-    };
-
-    this.decoded.inc();
-    if (envelope.correlation_id !== envelope.event_id) this.correlated.inc();
+    this.decodedCount += 1;
+    if (envelope.correlation_id !== envelope.event_id) this.correlatedCount += 1;
 
     const handler = this.settings.handlers.get(contract.eventType) as Handler;
     const series = this.metricsOf(contract.eventType);
     const startedAt = performance.now();
     try {
-      await runWithEventContext({ eventId: envelope.event_id, correlationId: envelope.correlation_id }, () => handler(envelope, context));
+      // The context doubles as the producer kit's event context: it carries eventId and correlationId.
+      await runWithEventContext(context, handler, envelope, context);
       series.handlerSuccess.observe((performance.now() - startedAt) / 1000);
-      series.processed.inc();
+      series.processed += 1;
       this.recordOutcome(true);
       return 'done';
     } catch (error) {
       series.handlerFailure.observe((performance.now() - startedAt) / 1000);
-      const logger = loggerOf();
+      const logger = context.logger;
 
       if (!isRetriable(error)) {
         logger.warn({ err: error }, 'handler failed with a non-retryable error; dead-lettering');
@@ -354,19 +355,28 @@ export class BatchProcessor {
     }
   }
 
-  private metricsOf(eventType: string): EventMetrics {
+  private metricsOf(eventType: string): EventTypeMetrics {
     let series = this.eventMetrics.get(eventType);
     if (series === undefined) {
       const { metrics, groupId } = this.settings;
-      series = {
-        processed: metrics.processed.labels({ group: groupId, event_type: eventType }),
-        duplicates: metrics.duplicates.labels({ group: groupId, event_type: eventType }),
-        handlerSuccess: metrics.handlerSeconds.labels({ group: groupId, event_type: eventType, outcome: 'success' }),
-        handlerFailure: metrics.handlerSeconds.labels({ group: groupId, event_type: eventType, outcome: 'failure' }),
-      };
+      series = new EventTypeMetrics(
+        metrics.processed.labels({ group: groupId, event_type: eventType }),
+        metrics.duplicates.labels({ group: groupId, event_type: eventType }),
+        metrics.handlerSeconds.labels({ group: groupId, event_type: eventType, outcome: 'success' }),
+        metrics.handlerSeconds.labels({ group: groupId, event_type: eventType, outcome: 'failure' }),
+      );
       this.eventMetrics.set(eventType, series);
     }
     return series;
+  }
+
+  /** Adds the counts tallied during a chunk to the Prometheus counters. */
+  private flushMetrics(): void {
+    for (const series of this.eventMetrics.values()) series.flush();
+    if (this.decodedCount > 0) this.decoded.inc(this.decodedCount);
+    if (this.correlatedCount > 0) this.correlated.inc(this.correlatedCount);
+    this.decodedCount = 0;
+    this.correlatedCount = 0;
   }
 
   private recordOutcome(succeeded: boolean): void {

@@ -41,6 +41,17 @@ describe('CircuitBreaker', () => {
     assert.equal(circuit.state, 'open');
   });
 
+  it('judges only the most recent outcomes of the window', () => {
+    const circuit = new CircuitBreaker(options);
+    // Ten successes push the first failure out of the window of ten. Had it stayed, the fourth
+    // failure below would make five of ten and open the circuit.
+    circuit.record(false);
+    for (let index = 0; index < 10; index++) circuit.record(true);
+    for (let index = 0; index < 4; index++) assert.equal(circuit.record(false), false);
+    assert.equal(circuit.state, 'closed');
+    assert.equal(circuit.record(false), true);
+  });
+
   it('half-opens after the cool-down and closes on successes', () => {
     let now = 0;
     const circuit = new CircuitBreaker(options, () => now);

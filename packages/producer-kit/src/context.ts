@@ -13,8 +13,12 @@ export interface EventContext {
 
 const storage = new AsyncLocalStorage<EventContext>();
 
-export function runWithEventContext<T>(context: EventContext, work: () => T): T {
-  return storage.run(context, work);
+/**
+ * Runs `work(...args)` with `context` as the current event. Arguments are passed through rather than
+ * captured in a closure, because the consumer kit calls this once per handled event.
+ */
+export function runWithEventContext<Args extends unknown[], T>(context: EventContext, work: (...args: Args) => T, ...args: Args): T {
+  return storage.run(context, work, ...args);
 }
 
 export function currentEventContext(): EventContext | undefined {
