@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 
-import { ContractError, type ContractRegistry, type DecodedEvent, RegistryUnavailableError } from '@choreo/contracts';
+import { ContractError, type ContractRegistry, type DecodedEvent, type Envelope, RegistryUnavailableError } from '@choreo/contracts';
 import type { EachBatchPayload, IHeaders, KafkaMessage } from '@choreo/kafka';
 import { type EventProducer, runWithEventContext } from '@choreo/producer-kit';
 
@@ -99,11 +99,18 @@ class EventTypeMetrics {
   }
 }
 
+/**
+ * A message of the chunk being processed. It keeps no decoded event: events are decoded one at a time
+ * just before their handler runs, so a chunk of thousands does not keep thousands of payloads alive.
+ */
 interface Item {
   message: KafkaMessage;
   retry: RetryState;
-  decoded?: DecodedEvent;
+  /** Event type read from the writer schema; undefined when the message has none this service handles. */
+  eventType?: string;
+  /** Set when the identity read already found that the message can never be a valid event here. */
   contractError?: ContractError;
+  /** Dedupe key: the event's, or the message's position when it has no usable identity. */
   key?: string;
 }
 
@@ -210,23 +217,22 @@ export class BatchProcessor {
         break;
       }
       const item: Item = { message, retry };
-      try {
-        item.decoded = await this.settings.registry.decode(message.value);
-        this.checkHandled(item.decoded);
-      } catch (error) {
-        if (error instanceof RegistryUnavailableError) {
-          stop = { offset: message.offset, reason: 'outage', error: new InfrastructureError('registry', error.message, { cause: error }) };
+      if (this.settings.dedupe !== undefined) {
+        try {
+          await this.identify(topic, partition, item, this.settings.dedupe);
+        } catch (error) {
+          const outage = outageOf(error);
+          if (outage === undefined) throw error;
+          stop = { offset: message.offset, reason: 'outage', error: outage };
           break;
         }
-        if (!(error instanceof ContractError)) throw error;
-        item.contractError = error;
       }
       items.push(item);
     }
 
     let claims: Map<string, ClaimResult>;
     try {
-      claims = await this.claim(topic, partition, items);
+      claims = await this.claim(items);
     } catch (error) {
       if (!(error instanceof InfrastructureError)) throw error;
       return { processed: [], stop: { offset: messages[0]?.offset ?? '0', reason: 'outage', error } };
@@ -241,7 +247,11 @@ export class BatchProcessor {
           stop = { offset: item.message.offset, reason: 'circuit' };
           break;
         }
-        await this.processItem(topic, partition, item, claims, seen, settlements);
+        const outage = await this.processItem(topic, partition, item, claims, seen, settlements);
+        if (outage !== undefined) {
+          stop = { offset: item.message.offset, reason: 'outage', error: outage };
+          break;
+        }
         processed.push(item.message.offset);
       }
     } finally {
@@ -256,61 +266,127 @@ export class BatchProcessor {
     return { processed, stop };
   }
 
-  /** A decoded event of a type without a handler here is a contract failure for this service. */
-  private checkHandled(decoded: DecodedEvent): void {
-    const eventType = decoded.contract.eventType;
-    if (!this.settings.handlers.has(eventType)) {
-      throw new ContractError('envelope', `${this.settings.serviceName} has no handler for event type ${eventType}`, { eventType, schemaId: decoded.schemaId });
+  /**
+   * Reads the event's identity without decoding its payload and sets its dedupe key. A message that
+   * can never be a valid event gets the key of its position, so a replay does not dead-letter it twice.
+   */
+  private async identify(topic: string, partition: number, item: Item, dedupe: Deduplicator): Promise<void> {
+    try {
+      const identity = await this.settings.registry.readIdentity(item.message.value);
+      this.checkHandled(identity.contract.eventType, identity.schemaId);
+      item.eventType = identity.contract.eventType;
+      item.key = dedupe.keyOf({ source: identity.source, event_id: identity.eventId });
+    } catch (error) {
+      if (!(error instanceof ContractError)) throw error;
+      item.contractError = error;
+      item.key = this.positionKeyOf(topic, partition, item, dedupe);
     }
   }
 
-  private async claim(topic: string, partition: number, items: Item[]): Promise<Map<string, ClaimResult>> {
+  private positionKeyOf(topic: string, partition: number, item: Item, dedupe: Deduplicator): string {
+    const { retry, message } = item;
+    return dedupe.keyOfPosition(retry.originalTopic ?? topic, retry.originalPartition ?? partition, retry.originalOffset ?? message.offset);
+  }
+
+  /** An event of a type without a handler here is a contract failure for this service. */
+  private checkHandled(eventType: string, schemaId: number): void {
+    if (!this.settings.handlers.has(eventType)) {
+      throw new ContractError('envelope', `${this.settings.serviceName} has no handler for event type ${eventType}`, { eventType, schemaId });
+    }
+  }
+
+  private async claim(items: Item[]): Promise<Map<string, ClaimResult>> {
     const { dedupe } = this.settings;
     if (dedupe === undefined) return new Map();
 
-    for (const item of items) {
-      item.key = item.decoded
-        ? dedupe.keyOf(item.decoded.envelope)
-        : dedupe.keyOfPosition(item.retry.originalTopic ?? topic, item.retry.originalPartition ?? partition, item.retry.originalOffset ?? item.message.offset);
-    }
     const keys = [...new Set(items.map((item) => item.key as string))];
     const results = await dedupe.claimAll(keys);
     return new Map(keys.map((key, index) => [key, results[index] as ClaimResult]));
   }
 
-  private async processItem(topic: string, partition: number, item: Item, claims: Map<string, ClaimResult>, seen: Set<string>, settlements: Settlement[]): Promise<void> {
-    const { metrics, groupId } = this.settings;
-    const eventType = item.decoded?.contract.eventType ?? 'unknown';
-    const key = item.key;
-    const claim = key === undefined ? UNDEDUPED : (claims.get(key) as ClaimResult);
+  /**
+   * Takes one message to its outcome. Returns the failure of Redis or the registry that stopped it,
+   * after which the chunk stops at this message.
+   */
+  private async processItem(
+    topic: string,
+    partition: number,
+    item: Item,
+    claims: Map<string, ClaimResult>,
+    seen: Set<string>,
+    settlements: Settlement[],
+  ): Promise<InfrastructureError | undefined> {
+    const { metrics, groupId, registry, dedupe } = this.settings;
+    let key = item.key;
+    let claim = key === undefined ? UNDEDUPED : (claims.get(key) as ClaimResult);
 
     // A second copy of the same event within one chunk follows the first copy, which carries the
     // event forward whatever its outcome.
     if (key !== undefined && seen.has(key)) {
-      this.metricsOf(eventType).duplicates += 1;
-      return;
+      this.metricsOf(item.eventType ?? 'unknown').duplicates += 1;
+      return undefined;
     }
     if (key !== undefined) seen.add(key);
 
     if (claim.state === 'done' || claim.state === 'dead') {
-      this.metricsOf(eventType).duplicates += 1;
-      return;
+      this.metricsOf(item.eventType ?? 'unknown').duplicates += 1;
+      return undefined;
     }
     if (claim.state === 'in-flight') {
       await this.defer(topic, partition, item, claim.remainingMs);
-      return;
+      return undefined;
+    }
+
+    let decoded: DecodedEvent | undefined;
+    let contractError = item.contractError;
+    if (contractError === undefined) {
+      try {
+        decoded = await registry.decode(item.message.value);
+        this.checkHandled(decoded.contract.eventType, decoded.schemaId);
+      } catch (error) {
+        const outage = outageOf(error);
+        if (outage !== undefined) {
+          if (key !== undefined) settlements.push({ key, token: claim.token, outcome: 'release' });
+          return outage;
+        }
+        if (!(error instanceof ContractError)) throw error;
+        contractError = error;
+      }
+    }
+
+    // The identity was readable but the rest is not: the message is recorded under its position, as if
+    // the identity read had failed, and the event's own key is freed for a valid copy of the event.
+    if (contractError !== undefined && item.contractError === undefined && key !== undefined && dedupe !== undefined) {
+      settlements.push({ key, token: claim.token, outcome: 'release' });
+      key = this.positionKeyOf(topic, partition, item, dedupe);
+      try {
+        [claim] = (await dedupe.claimAll([key])) as [ClaimResult];
+      } catch (error) {
+        const outage = outageOf(error);
+        if (outage === undefined) throw error;
+        return outage;
+      }
+      if (claim.state === 'done' || claim.state === 'dead') {
+        this.metricsOf(item.eventType ?? 'unknown').duplicates += 1;
+        return undefined;
+      }
+      if (claim.state === 'in-flight') {
+        await this.defer(topic, partition, item, claim.remainingMs);
+        return undefined;
+      }
     }
 
     let outcome: Settlement['outcome'];
-    if (item.contractError !== undefined || item.decoded === undefined) {
-      const error = item.contractError as ContractError;
+    if (contractError !== undefined || decoded === undefined) {
+      const error = contractError as ContractError;
       metrics.contractMismatches.inc({ group: groupId, code: error.code });
-      await this.deadLetter(topic, partition, item, 'contract', error, 0);
+      await this.deadLetter(topic, partition, item, 'contract', error, 0, undefined);
       outcome = 'dead';
     } else {
-      outcome = await this.runHandler(topic, partition, item, item.decoded);
+      outcome = await this.runHandler(topic, partition, item, decoded);
     }
     if (key !== undefined) settlements.push({ key, token: claim.token, outcome });
+    return undefined;
   }
 
   private async runHandler(topic: string, partition: number, item: Item, decoded: DecodedEvent): Promise<Settlement['outcome']> {
@@ -338,13 +414,13 @@ export class BatchProcessor {
 
       if (!isRetriable(error)) {
         logger.warn({ err: error }, 'handler failed with a non-retryable error; dead-lettering');
-        await this.deadLetter(topic, partition, item, 'non-retryable', error, attempt + 1);
+        await this.deadLetter(topic, partition, item, 'non-retryable', error, attempt + 1, envelope);
         return 'dead';
       }
       if (attempt >= retry.maxAttempts) {
         this.recordOutcome(false);
         logger.warn({ err: error }, 'handler failed on the last retry level; dead-lettering');
-        await this.deadLetter(topic, partition, item, 'retries-exhausted', error, attempt + 1);
+        await this.deadLetter(topic, partition, item, 'retries-exhausted', error, attempt + 1, envelope);
         return 'dead';
       }
       this.recordOutcome(false);
@@ -427,7 +503,7 @@ export class BatchProcessor {
     metrics.retries.inc({ group: groupId, level: String(level) });
   }
 
-  private async deadLetter(topic: string, partition: number, item: Item, reason: DeadLetterReason, error: unknown, attempts: number): Promise<void> {
+  private async deadLetter(topic: string, partition: number, item: Item, reason: DeadLetterReason, error: unknown, attempts: number, envelope: Envelope | undefined): Promise<void> {
     const { groupId, owner, metrics } = this.settings;
     const originalTopic = item.retry.originalTopic ?? topic;
     const letter = deadLetterOf(item.message, {
@@ -438,7 +514,7 @@ export class BatchProcessor {
       error,
       topic,
       partition,
-      correlationId: item.decoded?.envelope.correlation_id,
+      correlationId: envelope?.correlation_id,
       stackChars: this.settings.dltStackChars,
       fromSourceTopic: this.settings.sourceTopics.has(topic),
     });
@@ -446,7 +522,7 @@ export class BatchProcessor {
     metrics.deadLettered.inc({ group: groupId, reason });
     await this.settings.onDeadLettered();
     this.settings.logger.warn(
-      { reason, owner, topic, partition, offset: item.message.offset, event_id: item.decoded?.envelope.event_id, err: error instanceof Error ? error.message : String(error) },
+      { reason, owner, topic, partition, offset: item.message.offset, event_id: envelope?.event_id, err: error instanceof Error ? error.message : String(error) },
       'message dead-lettered',
     );
   }
@@ -474,4 +550,11 @@ export class BatchProcessor {
 
 async function missingProducer(): Promise<never> {
   throw new Error('this consumer service has no producer: pass `producer: { source }` to createConsumerService to publish from handlers');
+}
+
+/** Returns the registry or Redis failure behind `error`, or undefined for any other error. */
+function outageOf(error: unknown): InfrastructureError | undefined {
+  if (error instanceof InfrastructureError) return error;
+  if (error instanceof RegistryUnavailableError) return new InfrastructureError('registry', error.message, { cause: error });
+  return undefined;
 }

@@ -10,6 +10,10 @@ import avro from 'avsc';
  *   end of the buffer until the process runs out of memory, which one bad message must not do.
  * - A string that is not valid UTF-8 is rejected instead of being decoded with U+FFFD replacement
  *   characters, which would alter ids and let two different event ids share one dedupe key.
+ * - Skipping an array or map, which a resolver does for fields the reader does not want, gets the same
+ *   count check, and a block whose byte size is negative or past the end stops the skip. avsc would
+ *   loop over a huge count, and a negative size moves the position backwards and may never end.
+ *   Skipping a union with a branch index out of range fails with the message avsc gives when reading.
  *
  * NOTE: the count check assumes every item takes at least one byte, so it also rejects a valid block
  * of zero-size items (arrays of `null` or of empty records). No Choreo contract has such an array.
@@ -23,10 +27,12 @@ interface Tap {
   pos: number;
   readLong(): number;
   skipLong(): void;
+  skipString(): void;
 }
 
 interface ReadableType {
   _read(tap: Tap): unknown;
+  _skip(tap: Tap): void;
 }
 
 function readBlockCount(tap: Tap, kind: string): number {
@@ -61,6 +67,52 @@ function readMap(this: { valuesType: ReadableType }, tap: Tap): Record<string, u
   return map;
 }
 
+/**
+ * Reads the next block header of a skipped array or map and returns how many items follow, or
+ * undefined at the end. A block with a negative count carries its size in bytes, so it is jumped over
+ * whole and counts as 0 items.
+ */
+function readSkipBlock(tap: Tap, kind: string): number | undefined {
+  const count = tap.readLong();
+  const left = tap.buf.length - tap.pos;
+  if (count === 0 || left < 0) return undefined;
+  if (count > 0) {
+    if (count > left) throw new AvroLimitError(`${kind} block declares ${count} items but only ${left} bytes are left`);
+    return count;
+  }
+
+  const size = tap.readLong();
+  if (size < 0 || size > tap.buf.length - tap.pos) {
+    // An invalid position makes avsc report the value as truncated.
+    tap.pos = tap.buf.length + 1;
+    return undefined;
+  }
+  tap.pos += size;
+  return 0;
+}
+
+function skipArray(this: { itemsType: ReadableType }, tap: Tap): void {
+  for (let count = readSkipBlock(tap, 'array'); count !== undefined; count = readSkipBlock(tap, 'array')) {
+    for (; count > 0; count--) this.itemsType._skip(tap);
+  }
+}
+
+function skipMap(this: { valuesType: ReadableType }, tap: Tap): void {
+  for (let count = readSkipBlock(tap, 'map'); count !== undefined; count = readSkipBlock(tap, 'map')) {
+    for (; count > 0; count--) {
+      tap.skipString();
+      this.valuesType._skip(tap);
+    }
+  }
+}
+
+function skipUnion(this: { types: ReadableType[] }, tap: Tap): void {
+  const index = tap.readLong();
+  const branch = this.types[index];
+  if (branch === undefined) throw new Error(`invalid union index: ${index}`);
+  branch._skip(tap);
+}
+
 function readString(tap: Tap): string | undefined {
   const length = tap.readLong();
   if (length < 0) {
@@ -77,10 +129,14 @@ function readString(tap: Tap): string | undefined {
   return bytes.toString('utf8');
 }
 
-type Prototype = { _read: (tap: Tap) => unknown };
-const types = avro.types as unknown as Record<'ArrayType' | 'MapType' | 'StringType', { prototype: Prototype }>;
+type Prototype = { _read: (tap: Tap) => unknown; _skip: (tap: Tap) => void };
+const types = avro.types as unknown as Record<'ArrayType' | 'MapType' | 'StringType' | 'UnwrappedUnionType' | 'WrappedUnionType', { prototype: Prototype }>;
 types.ArrayType.prototype._read = readArray as Prototype['_read'];
 types.MapType.prototype._read = readMap as Prototype['_read'];
+types.ArrayType.prototype._skip = skipArray as Prototype['_skip'];
+types.MapType.prototype._skip = skipMap as Prototype['_skip'];
+types.UnwrappedUnionType.prototype._skip = skipUnion as Prototype['_skip'];
+types.WrappedUnionType.prototype._skip = skipUnion as Prototype['_skip'];
 types.StringType.prototype._read = function readStringField(tap: Tap) {
   return readString(tap);
 };

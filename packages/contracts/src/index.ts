@@ -24,7 +24,7 @@ export {
 export { validateEnvelope, type Envelope } from './envelope';
 export type * from './generated/events';
 export { ContractError, RegistryUnavailableError, type ContractErrorCode } from './errors';
-export { ContractRegistry, type ContractRegistryOptions, type DecodedEvent } from './registry';
+export { ContractRegistry, type ContractRegistryOptions, type DecodedEvent, type EventIdentity } from './registry';
 export { parseSchema, type SchemaNode } from './schema-tree';
 export { WIRE_HEADER_LENGTH, encodeWireFormat, readSchemaId } from './wire-format';
 export { AVRO_CONTENT_TYPE, HEADERS } from './headers';

@@ -84,3 +84,66 @@ describe('ContractRegistry on the real registry', () => {
     await assert.rejects(registry.decode(bytes), { code: 'envelope', message: /event_id is empty/ });
   });
 });
+
+describe('ContractRegistry.readIdentity', () => {
+  const registry = new ContractRegistry();
+  let schemaId = 0;
+
+  before(async () => {
+    await registry.register(registry.contract('orders.order_placed'));
+    schemaId = await registry.schemaIdOf('orders.order_placed');
+  });
+
+  /** Encodes an order whose one item has the sku SKU-MARKER, with the items block count replaced by `count`. */
+  function withItemsBlock(count: number[]): { bytes: Buffer; eventId: string } {
+    const event = orderPlaced();
+    const payload = { ...event.payload, items: [{ sku: 'SKU-MARKER', description: 'Kettle', quantity: 1, unit_price_minor: 1 }] };
+    const bytes = registry.encode({ ...event, payload }, schemaId);
+    // The block count comes right before the one-byte length prefix of the first item's sku.
+    const countAt = bytes.indexOf('SKU-MARKER') - 2;
+    return { bytes: Buffer.concat([bytes.subarray(0, countAt), Buffer.from(count), bytes.subarray(countAt + 1)]), eventId: event.event_id };
+  }
+
+  it('reads event_id and source', async () => {
+    const event = orderPlaced();
+    const identity = await registry.readIdentity(registry.encode(event, schemaId));
+
+    assert.equal(identity.eventId, event.event_id);
+    assert.equal(identity.source, 'test-shop');
+    assert.equal(identity.contract.eventType, 'orders.order_placed');
+    assert.equal(identity.schemaId, schemaId);
+  });
+
+  it('rejects an empty source', async () => {
+    const bytes = registry.encode(orderPlaced({ source: ' ' }), schemaId);
+    await assert.rejects(registry.readIdentity(bytes), { code: 'envelope', message: /source is empty/ });
+  });
+
+  it('rejects trailing bytes after the record', async () => {
+    const bytes = Buffer.concat([registry.encode(orderPlaced(), schemaId), Buffer.from([1, 2, 3])]);
+    await assert.rejects(registry.readIdentity(bytes), { code: 'corrupt-avro', message: /3 unexpected bytes/ });
+  });
+
+  it('rejects a skipped array of 2^31 - 1 items', async () => {
+    // Zigzag varint of 2^31 - 1.
+    const { bytes } = withItemsBlock([0xfe, 0xff, 0xff, 0xff, 0x0f]);
+    await assert.rejects(registry.readIdentity(bytes), { code: 'corrupt-avro', message: /array block declares 2147483647 items/ });
+  });
+
+  it('rejects a skipped block of negative size', async () => {
+    // A block count of -1 announces a byte size, here -5, which would move the read position backwards.
+    const { bytes } = withItemsBlock([0x01, 0x09]);
+    await assert.rejects(registry.readIdentity(bytes), { code: 'corrupt-avro', message: /truncated/ });
+  });
+
+  it('skips a block announced with its byte size', async () => {
+    // Count -1, then the size of the one item: sku (11 bytes), description (7), quantity (1) and
+    // unit_price_minor (1), 20 bytes, which is 40 as a zigzag varint.
+    const { bytes, eventId } = withItemsBlock([0x01, 40]);
+
+    const identity = await registry.readIdentity(bytes);
+    assert.equal(identity.eventId, eventId);
+    const decoded = await registry.decode(bytes);
+    assert.equal((decoded.envelope.payload.items as unknown[]).length, 1);
+  });
+});
