@@ -67,13 +67,10 @@ const LEASE_PREFIX = 'lease:';
 const CLAIM_SCRIPT = `
 local existing = {}
 for i, key in ipairs(KEYS) do
-  local current = redis.call('GET', key)
-  if current then
+  if not redis.call('SET', key, ARGV[2], 'NX', 'PX', ARGV[1]) then
     existing[#existing + 1] = i
-    existing[#existing + 1] = current
+    existing[#existing + 1] = redis.call('GET', key)
     existing[#existing + 1] = redis.call('PTTL', key)
-  else
-    redis.call('SET', key, ARGV[2], 'PX', ARGV[1])
   end
 end
 return existing

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers/promises';
 
-import { ContractError, type ContractRegistry, type DecodedEvent, type Envelope, RegistryUnavailableError } from '@choreo/contracts';
+import { ContractError, type ContractRegistry, type DecodedEvent, type Envelope, type EventIdentity, RegistryUnavailableError } from '@choreo/contracts';
 import type { EachBatchPayload, IHeaders, KafkaMessage } from '@choreo/kafka';
 import { type EventProducer, runWithEventContext } from '@choreo/producer-kit';
 
@@ -68,6 +69,13 @@ const FIRST_DELIVERY: RetryState = {
   originalPartition: undefined,
   originalOffset: undefined,
 };
+
+/**
+ * Longest run of handlers without a return to the event loop, in milliseconds. Handlers that await only
+ * resolved promises run as one chain of microtasks, which holds back every socket read meanwhile: the
+ * Redis replies of other partitions' chunks, fetch responses, heartbeats and the health endpoint.
+ */
+const EVENT_LOOP_SLICE_MS = 5;
 
 /** Size of the first chunk, before any processing time is known. */
 const FIRST_CHUNK_SIZE = 100;
@@ -216,18 +224,17 @@ export class BatchProcessor {
         stop = { offset: message.offset, reason: 'due', dueAt: retry.dueAt };
         break;
       }
-      const item: Item = { message, retry };
-      if (this.settings.dedupe !== undefined) {
-        try {
-          await this.identify(topic, partition, item, this.settings.dedupe);
-        } catch (error) {
-          const outage = outageOf(error);
-          if (outage === undefined) throw error;
-          stop = { offset: message.offset, reason: 'outage', error: outage };
-          break;
-        }
+      items.push({ message, retry });
+    }
+
+    if (this.settings.dedupe !== undefined) {
+      try {
+        await this.identify(topic, partition, items, this.settings.dedupe);
+      } catch (error) {
+        const outage = outageOf(error);
+        if (outage === undefined) throw error;
+        return { processed: [], stop: { offset: messages[0]?.offset ?? '0', reason: 'outage', error: outage } };
       }
-      items.push(item);
     }
 
     let claims: Map<string, ClaimResult>;
@@ -241,11 +248,16 @@ export class BatchProcessor {
     const settlements: Settlement[] = [];
     const processed: string[] = [];
     const seen = new Set<string>();
+    let yieldAt = performance.now() + EVENT_LOOP_SLICE_MS;
     try {
       for (const item of items) {
         if (isSource && circuit.state === 'open') {
           stop = { offset: item.message.offset, reason: 'circuit' };
           break;
+        }
+        if (performance.now() >= yieldAt) {
+          await setImmediate();
+          yieldAt = performance.now() + EVENT_LOOP_SLICE_MS;
         }
         const outage = await this.processItem(topic, partition, item, claims, seen, settlements);
         if (outage !== undefined) {
@@ -267,20 +279,24 @@ export class BatchProcessor {
   }
 
   /**
-   * Reads the event's identity without decoding its payload and sets its dedupe key. A message that
-   * can never be a valid event gets the key of its position, so a replay does not dead-letter it twice.
+   * Reads the events' identities without decoding their payloads and sets their dedupe keys. A message
+   * that can never be a valid event gets the key of its position, so a replay does not dead-letter it twice.
    */
-  private async identify(topic: string, partition: number, item: Item, dedupe: Deduplicator): Promise<void> {
-    try {
-      const identity = await this.settings.registry.readIdentity(item.message.value);
-      this.checkHandled(identity.contract.eventType, identity.schemaId);
-      item.eventType = identity.contract.eventType;
-      item.key = dedupe.keyOf({ source: identity.source, event_id: identity.eventId });
-    } catch (error) {
-      if (!(error instanceof ContractError)) throw error;
-      item.contractError = error;
-      item.key = this.positionKeyOf(topic, partition, item, dedupe);
-    }
+  private async identify(topic: string, partition: number, items: Item[], dedupe: Deduplicator): Promise<void> {
+    const identities = await this.settings.registry.readIdentities(items.map((item) => item.message.value));
+    items.forEach((item, index) => {
+      let identity = identities[index] as EventIdentity | ContractError;
+      if (!(identity instanceof ContractError)) {
+        identity = this.handledOrError(identity.contract.eventType, identity.schemaId) ?? identity;
+      }
+      if (identity instanceof ContractError) {
+        item.contractError = identity;
+        item.key = this.positionKeyOf(topic, partition, item, dedupe);
+      } else {
+        item.eventType = identity.contract.eventType;
+        item.key = dedupe.keyOf({ source: identity.source, event_id: identity.eventId });
+      }
+    });
   }
 
   private positionKeyOf(topic: string, partition: number, item: Item, dedupe: Deduplicator): string {
@@ -288,11 +304,10 @@ export class BatchProcessor {
     return dedupe.keyOfPosition(retry.originalTopic ?? topic, retry.originalPartition ?? partition, retry.originalOffset ?? message.offset);
   }
 
-  /** An event of a type without a handler here is a contract failure for this service. */
-  private checkHandled(eventType: string, schemaId: number): void {
-    if (!this.settings.handlers.has(eventType)) {
-      throw new ContractError('envelope', `${this.settings.serviceName} has no handler for event type ${eventType}`, { eventType, schemaId });
-    }
+  /** Returns the contract failure of an event type without a handler here, or undefined when it has one. */
+  private handledOrError(eventType: string, schemaId: number): ContractError | undefined {
+    if (this.settings.handlers.has(eventType)) return undefined;
+    return new ContractError('envelope', `${this.settings.serviceName} has no handler for event type ${eventType}`, { eventType, schemaId });
   }
 
   private async claim(items: Item[]): Promise<Map<string, ClaimResult>> {
@@ -342,7 +357,8 @@ export class BatchProcessor {
     if (contractError === undefined) {
       try {
         decoded = await registry.decode(item.message.value);
-        this.checkHandled(decoded.contract.eventType, decoded.schemaId);
+        const unhandled = this.handledOrError(decoded.contract.eventType, decoded.schemaId);
+        if (unhandled !== undefined) throw unhandled;
       } catch (error) {
         const outage = outageOf(error);
         if (outage !== undefined) {

@@ -173,16 +173,38 @@ export class ContractRegistry {
    * passes here may still fail `decode`.
    */
   async readIdentity(message: Buffer | null | undefined): Promise<EventIdentity> {
-    const schemaId = readSchemaId(message);
-    const { contract, identityType, identityResolver } = await this.readerFor(schemaId);
-    const record = readBody(identityType, identityResolver, message as Buffer, contract, schemaId) as Record<string, unknown>;
-    for (const field of IDENTITY_FIELDS) {
-      const value = record[field];
-      if (typeof value !== 'string' || value.trim() === '') {
-        throw new ContractError('envelope', `envelope field ${field} is empty (schema ${schemaId}, ${contract.eventType})`, { eventType: contract.eventType, schemaId });
+    const [identity] = await this.readIdentities([message]);
+    if (identity instanceof ContractError) throw identity;
+    return identity as EventIdentity;
+  }
+
+  /**
+   * Reads the identities of many messages, in their order, as `readIdentity` does. A message that can
+   * never be a valid event gets its ContractError in its place. The writer schemas are fetched first,
+   * each id once, and the messages are then read without awaiting anything. Throws
+   * RegistryUnavailableError when a writer schema could not be fetched.
+   */
+  async readIdentities(messages: readonly (Buffer | null | undefined)[]): Promise<(EventIdentity | ContractError)[]> {
+    const readers = new Map<number, Reader | ContractError>();
+    for (const message of messages) {
+      const schemaId = schemaIdOrUndefined(message);
+      if (schemaId === undefined || readers.has(schemaId)) continue;
+      try {
+        readers.set(schemaId, await this.readerFor(schemaId));
+      } catch (error) {
+        if (!(error instanceof ContractError)) throw error;
+        readers.set(schemaId, error);
       }
     }
-    return { schemaId, contract, eventId: record.event_id as string, source: record.source as string };
+
+    return messages.map((message) => {
+      try {
+        return identityOf(message, readers);
+      } catch (error) {
+        if (error instanceof ContractError) return error;
+        throw error;
+      }
+    });
   }
 
   private readerFor(schemaId: number): Promise<Reader> {
@@ -239,6 +261,32 @@ export class ContractRegistry {
         schemaId,
       });
     }
+  }
+}
+
+/** Reads a message's identity with the readers of its batch; throws a ContractError for a bad message. */
+function identityOf(message: Buffer | null | undefined, readers: ReadonlyMap<number, Reader | ContractError>): EventIdentity {
+  const schemaId = readSchemaId(message);
+  const reader = readers.get(schemaId) as Reader | ContractError;
+  if (reader instanceof ContractError) throw reader;
+
+  const { contract, identityType, identityResolver } = reader;
+  const record = readBody(identityType, identityResolver, message as Buffer, contract, schemaId) as Record<string, unknown>;
+  for (const field of IDENTITY_FIELDS) {
+    const value = record[field];
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new ContractError('envelope', `envelope field ${field} is empty (schema ${schemaId}, ${contract.eventType})`, { eventType: contract.eventType, schemaId });
+    }
+  }
+  return { schemaId, contract, eventId: record.event_id as string, source: record.source as string };
+}
+
+/** Returns the schema id of a well-framed message, or undefined when the framing is invalid. */
+function schemaIdOrUndefined(message: Buffer | null | undefined): number | undefined {
+  try {
+    return readSchemaId(message);
+  } catch {
+    return undefined;
   }
 }
 

@@ -114,6 +114,19 @@ describe('ContractRegistry.readIdentity', () => {
     assert.equal(identity.schemaId, schemaId);
   });
 
+  it('reads a batch with bad messages in place', async () => {
+    const event = orderPlaced();
+    const messages = [Buffer.from([1, 2, 3]), registry.encode(event, schemaId), encodeWireFormat(987_655, Buffer.from([2, 0])), null];
+
+    const results = await registry.readIdentities(messages);
+
+    assert.equal(results.length, 4);
+    assert.equal((results[0] as ContractError).code, 'wire-format');
+    assert.equal((results[1] as { eventId: string }).eventId, event.event_id);
+    assert.equal((results[2] as ContractError).code, 'unknown-schema');
+    assert.equal((results[3] as ContractError).code, 'wire-format');
+  });
+
   it('rejects an empty source', async () => {
     const bytes = registry.encode(orderPlaced({ source: ' ' }), schemaId);
     await assert.rejects(registry.readIdentity(bytes), { code: 'envelope', message: /source is empty/ });
