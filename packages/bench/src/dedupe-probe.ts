@@ -32,15 +32,16 @@ export function probeDedupe(): DedupeProbe {
     return results;
   };
 
-  Deduplicator.prototype.settleAll = async function (this: Deduplicator, settlements) {
+  Deduplicator.prototype.settleAll = async function (this: Deduplicator, settlements, renewal) {
     const startedAt = performance.now();
-    await settleAll.call(this, settlements);
+    const lost = await settleAll.call(this, settlements, renewal);
     const first = settlements[0]?.key;
     const chunk = first === undefined ? undefined : awaitingSettle.get(first);
     if (chunk !== undefined) {
       chunk.settleMs += performance.now() - startedAt;
       awaitingSettle.delete(first as string);
     }
+    return lost;
   };
 
   return {

@@ -77,29 +77,38 @@ return existing
 `;
 
 /**
- * Writes the outcomes of keys claimed with one lease token, in one call. KEYS are ordered done, then
- * dead, then released. ARGV[1] is the retention in ms, ARGV[2] the lease token, ARGV[3] and ARGV[4]
- * the numbers of done and dead keys. A release deletes the key only while it still holds that lease,
- * so a late release cannot free another attempt's claim.
+ * Writes the outcomes of keys claimed with one lease token and extends the leases of the keys still to
+ * run, in one call. KEYS are ordered done, dead, released, then renewed. ARGV[1] is the retention in
+ * ms, ARGV[2] the lease token, ARGV[3] to ARGV[5] the numbers of done, dead and released keys, and
+ * ARGV[6] the lease in ms. A release deletes and a renewal extends a key only while it still holds
+ * that lease, so a late call cannot touch another attempt's claim. The reply lists each renewed key
+ * that no longer held the lease: its index among the renewed keys and its remaining time in ms.
  */
 const SETTLE_SCRIPT = `
 local done = tonumber(ARGV[3])
 local dead = done + tonumber(ARGV[4])
+local released = dead + tonumber(ARGV[5])
+local lost = {}
 for i, key in ipairs(KEYS) do
   if i <= done then
     redis.call('SET', key, 'done', 'PX', ARGV[1])
   elseif i <= dead then
     redis.call('SET', key, 'dead', 'PX', ARGV[1])
+  elseif i <= released then
+    if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end
   elseif redis.call('GET', key) == ARGV[2] then
-    redis.call('DEL', key)
+    redis.call('PEXPIRE', key, ARGV[6])
+  else
+    lost[#lost + 1] = i - released
+    lost[#lost + 1] = redis.call('PTTL', key)
   end
 end
-return #KEYS
+return lost
 `;
 
 type DedupeRedis = Redis & {
   choreoClaimAll(...args: (string | number)[]): Promise<(string | number)[]>;
-  choreoSettleAll(...args: (string | number)[]): Promise<number>;
+  choreoSettleAll(...args: (string | number)[]): Promise<number[]>;
 };
 
 /** The outcome of one claimed event, written back at the end of its chunk. */
@@ -108,8 +117,9 @@ export type Settlement = { key: string; token: string; outcome: 'done' | 'dead' 
 /**
  * The idempotent receiver: claims event ids in Redis before handlers run and records their outcome
  * after. Each chunk of a fetched batch costs two Redis round trips, each one script call: the claims
- * before the handlers and the outcomes after them. The processor sizes chunks (up to 2,000 messages
- * by default), so fast handlers pay two round trips per batch.
+ * before the handlers and the outcomes after them. A chunk is a whole batch (up to 5,000 messages by
+ * default), and a chunk that runs longer than half the lease records its outcomes so far and extends
+ * the remaining leases in one more round trip.
  */
 export class Deduplicator {
   readonly retentionMs: number;
@@ -163,19 +173,32 @@ export class Deduplicator {
     return results;
   }
 
-  /** Writes the outcomes of claimed events, one round trip per lease token: one for a chunk. */
-  async settleAll(settlements: readonly Settlement[]): Promise<void> {
-    const byToken = new Map<string, { done: string[]; dead: string[]; release: string[] }>();
-    for (const { key, token, outcome } of settlements) {
-      let keys = byToken.get(token);
-      if (keys === undefined) byToken.set(token, (keys = { done: [], dead: [], release: [] }));
-      keys[outcome].push(key);
-    }
-    for (const [token, { done, dead, release }] of byToken) {
-      await this.call('recording event outcomes', () =>
-        this.redis.choreoSettleAll(done.length + dead.length + release.length, ...done, ...dead, ...release, this.retentionMs, token, done.length, dead.length),
+  /**
+   * Writes the outcomes of claimed events, one round trip per lease token: one for a chunk. With
+   * `renewal`, the same round trip extends the leases of those keys by `leaseMs`. Returns the renewed
+   * keys whose lease was lost, because it expired or another attempt took it, with their remaining ms.
+   */
+  async settleAll(settlements: readonly Settlement[], renewal?: { token: string; keys: readonly string[] }): Promise<Map<string, number>> {
+    const byToken = new Map<string, { done: string[]; dead: string[]; release: string[]; renew: readonly string[] }>();
+    const groupOf = (token: string) => {
+      let group = byToken.get(token);
+      if (group === undefined) byToken.set(token, (group = { done: [], dead: [], release: [], renew: [] }));
+      return group;
+    };
+    for (const { key, token, outcome } of settlements) groupOf(token)[outcome].push(key);
+    if (renewal !== undefined && renewal.keys.length > 0) groupOf(renewal.token).renew = renewal.keys;
+
+    const lost = new Map<string, number>();
+    for (const [token, { done, dead, release, renew }] of byToken) {
+      const keys = [...done, ...dead, ...release, ...renew];
+      const reply = await this.call('recording event outcomes', () =>
+        this.redis.choreoSettleAll(keys.length, ...keys, this.retentionMs, token, done.length, dead.length, release.length, this.leaseMs),
       );
+      for (let index = 0; index < reply.length; index += 2) {
+        lost.set(renew[Number(reply[index]) - 1] as string, Math.max(Number(reply[index + 1]), 0));
+      }
     }
+    return lost;
   }
 
   /** Forgets an event's outcome so a redrive can run it again. */

@@ -71,14 +71,12 @@ const FIRST_DELIVERY: RetryState = {
 };
 
 /**
- * Longest run of handlers without a return to the event loop, in milliseconds. Handlers that await only
+ * Maximum time of handler work without a return to the event loop, in milliseconds. Handlers that await only
  * resolved promises run as one chain of microtasks, which holds back every socket read meanwhile: the
  * Redis replies of other partitions' chunks, fetch responses, heartbeats and the health endpoint.
  */
 const EVENT_LOOP_SLICE_MS = 5;
 
-/** Size of the first chunk, before any processing time is known. */
-const FIRST_CHUNK_SIZE = 100;
 
 /** Claim of an item when the service runs without dedupe: every event runs. */
 const UNDEDUPED: ClaimResult = { state: 'claimed', token: '' };
@@ -131,8 +129,6 @@ type Stop = { offset: string; reason: 'due'; dueAt: number } | { offset: string;
  * that outcome is durable in Kafka and Redis.
  */
 export class BatchProcessor {
-  /** Recent processing time per message, in milliseconds, as a moving average; undefined before the first chunk. */
-  private msPerMessage: number | undefined;
   private readonly eventMetrics = new Map<string, EventTypeMetrics>();
 
   private readonly decoded;
@@ -159,40 +155,27 @@ export class BatchProcessor {
     const last = messages.at(-1);
     if (last) metrics.lag.set({ group: groupId, topic, partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
 
+    // Resolves offsets only after their outcomes are durable; called at the end of each chunk and at
+    // each checkpoint of a long one.
+    const commit = async (offsets: readonly string[]) => {
+      for (const offset of offsets) resolveOffset(offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    };
+
     for (let start = 0; start < messages.length; ) {
       if (!isRunning() || isStale()) return;
 
-      const chunk = messages.slice(start, start + this.chunkSize());
+      const chunk = messages.slice(start, start + this.settings.maxChunkSize);
       start += chunk.length;
-      const startedAt = performance.now();
-      const { processed, stop } = await this.processChunk(topic, partition, chunk);
-      if (processed.length > 0) this.recordChunkTime((performance.now() - startedAt) / processed.length);
-      for (const offset of processed) resolveOffset(offset);
-      await commitOffsetsIfNecessary();
-      await heartbeat();
+      const { processed, stop } = await this.processChunk(topic, partition, chunk, commit);
+      await commit(processed);
 
       if (stop) {
         this.applyStop(topic, partition, stop);
         return;
       }
     }
-  }
-
-  /**
-   * Messages to claim together. A chunk's leases are taken before its first handler runs, so the chunk
-   * must finish well within the lease: it is sized to half the lease at the recent time per message,
-   * up to `maxChunkSize`. Fast handlers get whole batches, so two Redis round trips per batch; slow ones
-   * get small chunks and keep their leases valid.
-   */
-  private chunkSize(): number {
-    const { maxChunkSize, dedupe } = this.settings;
-    if (dedupe === undefined) return maxChunkSize;
-    if (this.msPerMessage === undefined) return Math.min(FIRST_CHUNK_SIZE, maxChunkSize);
-    return Math.max(1, Math.min(maxChunkSize, Math.floor(dedupe.leaseMs / 2 / this.msPerMessage)));
-  }
-
-  private recordChunkTime(msPerMessage: number): void {
-    this.msPerMessage = this.msPerMessage === undefined ? msPerMessage : this.msPerMessage * 0.7 + msPerMessage * 0.3;
   }
 
   private applyStop(topic: string, partition: number, stop: Stop): void {
@@ -208,7 +191,19 @@ export class BatchProcessor {
     }
   }
 
-  private async processChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<{ processed: string[]; stop?: Stop }> {
+  /**
+   * Claims a chunk's messages together, runs them in order and records their outcomes together. A chunk
+   * that runs longer than half the lease passes a checkpoint: the outcomes so far are recorded, the
+   * remaining leases extended and the finished offsets committed. So no lease expires under a running
+   * chunk, and a crash re-runs at most half a lease of work. Returns the offsets finished since the last
+   * checkpoint.
+   */
+  private async processChunk(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    commit: (offsets: readonly string[]) => Promise<void>,
+  ): Promise<{ processed: string[]; stop?: Stop }> {
     const isSource = this.settings.sourceTopics.has(topic);
     const { circuit } = this.settings;
 
@@ -246,16 +241,26 @@ export class BatchProcessor {
     }
 
     const settlements: Settlement[] = [];
-    const processed: string[] = [];
+    let processed: string[] = [];
     const seen = new Set<string>();
+    const { dedupe } = this.settings;
+    let checkpointAt = dedupe === undefined ? Infinity : performance.now() + dedupe.leaseMs / 2;
     let yieldAt = performance.now() + EVENT_LOOP_SLICE_MS;
+    let next = 0;
     try {
-      for (const item of items) {
+      for (; next < items.length; next++) {
+        const item = items[next] as Item;
         if (isSource && circuit.state === 'open') {
           stop = { offset: item.message.offset, reason: 'circuit' };
           break;
         }
-        if (performance.now() >= yieldAt) {
+        const now = performance.now();
+        if (now >= checkpointAt) {
+          await this.checkpoint(items.slice(next), claims, seen, settlements);
+          await commit(processed);
+          processed = [];
+          checkpointAt = performance.now() + (dedupe as Deduplicator).leaseMs / 2;
+        } else if (now >= yieldAt) {
           await setImmediate();
           yieldAt = performance.now() + EVENT_LOOP_SLICE_MS;
         }
@@ -268,7 +273,7 @@ export class BatchProcessor {
       }
     } finally {
       // Claims of items this chunk did not reach are released, so their next delivery runs at once.
-      for (const item of items.slice(processed.length)) {
+      for (const item of items.slice(next)) {
         const claim = item.key === undefined ? undefined : claims.get(item.key);
         if (claim?.state === 'claimed' && !seen.has(item.key as string)) settlements.push({ key: item.key as string, token: claim.token, outcome: 'release' });
       }
@@ -276,6 +281,26 @@ export class BatchProcessor {
       await this.settle(settlements);
     }
     return { processed, stop };
+  }
+
+  /**
+   * Records the outcomes so far and extends the leases of the claimed items still to run. An item whose
+   * lease was lost meanwhile is marked in flight, so it is deferred instead of run twice.
+   */
+  private async checkpoint(remaining: Item[], claims: Map<string, ClaimResult>, seen: ReadonlySet<string>, settlements: Settlement[]): Promise<void> {
+    let token: string | undefined;
+    const keys = new Set<string>();
+    for (const { key } of remaining) {
+      const claim = key === undefined ? undefined : claims.get(key);
+      if (claim?.state !== 'claimed' || seen.has(key as string)) continue;
+      token = claim.token;
+      keys.add(key as string);
+    }
+
+    this.flushMetrics();
+    const lost = await this.settle(settlements, token === undefined ? undefined : { token, keys: [...keys] });
+    settlements.length = 0;
+    for (const [key, remainingMs] of lost) claims.set(key, { state: 'in-flight', remainingMs });
   }
 
   /**
@@ -544,17 +569,17 @@ export class BatchProcessor {
   }
 
   /**
-   * Writes the chunk's outcomes. While Redis is down this waits and tries again instead of going on,
-   * because committing offsets without the completion records would let a redelivery run twice.
+   * Writes the chunk's outcomes and, at a checkpoint, extends the remaining leases; returns the keys
+   * whose lease was lost. While Redis is down this waits and tries again instead of going on, because
+   * committing offsets without the completion records would let a redelivery run twice.
    */
-  private async settle(settlements: Settlement[]): Promise<void> {
+  private async settle(settlements: Settlement[], renewal?: { token: string; keys: readonly string[] }): Promise<Map<string, number>> {
     const { dedupe } = this.settings;
-    if (dedupe === undefined || settlements.length === 0) return;
+    if (dedupe === undefined || (settlements.length === 0 && renewal === undefined)) return new Map();
 
     for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
       try {
-        await dedupe.settleAll(settlements);
-        return;
+        return await dedupe.settleAll(settlements, renewal);
       } catch (error) {
         if (!(error instanceof InfrastructureError) || this.settings.pauses.stopping) throw error;
         this.settings.logger.warn({ err: error.message, retry_in_ms: wait }, 'cannot record event outcomes in Redis; retrying');

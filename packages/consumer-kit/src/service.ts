@@ -47,8 +47,9 @@ export interface ConsumerServiceOptions {
   /** Address the metrics and health server listens on. Unset: 127.0.0.1; a container needs 0.0.0.0. */
   httpHost?: string;
   /**
-   * Most messages claimed in Redis together. Unset: 2000. The kit sizes each chunk to finish within
-   * half the dedupe lease at the recent time per message, so slow handlers get smaller chunks.
+   * Maximum messages claimed in Redis together. Unset: 5000. A chunk that runs longer than half the
+   * dedupe lease records its outcomes so far and extends the remaining leases, so slow handlers are safe
+   * in large chunks too.
    */
   maxChunkSize?: number;
   kafka?: KafkaClient;

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { loadConfig } from '@choreo/config';
 import { HEADERS, type OrderPlaced } from '@choreo/contracts';
 import { headerText } from '@choreo/kafka';
+import { Redis } from 'ioredis';
 
-import { type ConsumerService, type Handler, NonRetryableError, dltTopicOf, retryTopicOf } from '../src/index';
+import { CONSUMER_DEFAULTS, type ConsumerService, type Handler, NonRetryableError, dedupeKeyOf, dltTopicOf, retryTopicOf } from '../src/index';
 import {
   disconnectProducer,
   encode,
@@ -21,6 +23,7 @@ import {
 
 const TOPIC = 'orders.order_placed';
 const fastRetry = { initialDelayMs: 200, multiplier: 2, maxDelayMs: 1_000 };
+const redis = new Redis(loadConfig().redisUrl, { maxRetriesPerRequest: 1 });
 
 describe('consumer service on the real stack', () => {
   const running: ConsumerService[] = [];
@@ -34,6 +37,7 @@ describe('consumer service on the real stack', () => {
   after(async () => {
     await Promise.all(running.map((service) => service.stop()));
     await disconnectProducer();
+    redis.disconnect();
   });
 
   it('runs an event delivered 10 times exactly once across two instances', async () => {
@@ -200,5 +204,39 @@ describe('consumer service on the real stack', () => {
     await waitFor('the healthy group handled the event', () => healthyRuns.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     assert.deepEqual(healthyRuns, [0]);
+  });
+
+  it('extends leases through a long chunk', async () => {
+    const groupId = uniqueGroup('checkpoint');
+    const envelopes = Array.from({ length: 12 }, () => orderPlacedEnvelope());
+    const ours = new Set(envelopes.map((envelope) => envelope.event_id));
+    const keyOf = (eventId: string) => dedupeKeyOf(CONSUMER_DEFAULTS.dedupe.keyPrefix, groupId, `test-shop:${eventId}`);
+    const valuesAtStart: (string | null)[] = [];
+    let firstEventAtEnd: string | null = null;
+    // Twelve handlers of 150 ms run 1.8 s, longer than the 1 s lease, so the chunk must pass checkpoints.
+    await start({
+      name: 'checkpoint',
+      owner: 'team-test',
+      groupId,
+      fromBeginning: false,
+      dedupe: { leaseMs: 1_000 },
+      handlers: {
+        'orders.order_placed': async (event) => {
+          if (!ours.has(event.event_id)) return;
+          valuesAtStart.push(await redis.get(keyOf(event.event_id)));
+          if (valuesAtStart.length === envelopes.length) firstEventAtEnd = await redis.get(keyOf(envelopes[0]?.event_id as string));
+          await new Promise((resolve) => setTimeout(resolve, 150));
+        },
+      },
+    });
+
+    await produceRaw(TOPIC, await Promise.all(envelopes.map(async (envelope) => ({ key: 'one-order', value: await encode(envelope), partition: 0 }))));
+
+    await waitFor('all twelve events handled', () => valuesAtStart.length === envelopes.length);
+    // Every event still held its lease when its handler started: none expired under the running chunk.
+    assert.equal(valuesAtStart.filter((value) => value?.startsWith('lease:')).length, envelopes.length);
+    // The first event was recorded at a checkpoint, before the chunk ended.
+    assert.equal(firstEventAtEnd, 'done');
+    await waitFor('the last event recorded', async () => (await redis.get(keyOf(envelopes[11]?.event_id as string))) === 'done');
   });
 });
