@@ -16,6 +16,7 @@ export type {
   IHeaders,
   KafkaMessage,
   Message,
+  PartitionMetadata,
   Producer,
   ProducerConfig,
   RecordMetadata,

@@ -1,4 +1,6 @@
-import { Partitioners, createKafkaClient, type IHeaders, type KafkaClient, type Message, type Producer } from '@choreo/kafka';
+import { performance } from 'node:perf_hooks';
+
+import { Partitioners, createKafkaClient, type IHeaders, type KafkaClient, type Message, type PartitionMetadata, type Producer } from '@choreo/kafka';
 import {
   AVRO_CONTENT_TYPE,
   ContractError,
@@ -13,7 +15,7 @@ import { loadConfig } from '@choreo/config';
 import type { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
 
-import { currentEventContext } from './context';
+import { type EventContext, currentEventContext } from './context';
 import { producerMetrics } from './metrics';
 
 export interface ProducerOptions {
@@ -30,7 +32,11 @@ export interface ProducerOptions {
 export interface PublishOptions {
   /** Business key: events with the same key go to the same partition, in order. */
   key: string;
-  /** Unset: inherited from the event being handled, else a new UUIDv7 (this publish is the edge). */
+  /**
+   * Unset: inherited from the event being handled, else the new event's own id (this publish is the
+   * edge, and its id starts the trace). Consumers count events whose correlation id differs from their
+   * id as correlated from upstream.
+   */
   correlationId?: string;
   /** Unset: the event_id of the event being handled, else null. */
   causationId?: string | null;
@@ -61,9 +67,12 @@ export class EventProducer {
   private readonly producer: Producer;
   private readonly metrics;
   private connected = false;
-  private readonly partitionCounts = new Map<string, number>();
+  /** Partition list of each topic in the shape the kafkajs partitioner reads, fetched once per topic. */
+  private readonly partitionLists = new Map<string, PartitionMetadata[]>();
   private readonly admin;
   private readonly partitioner = Partitioners.DefaultPartitioner();
+  /** Encode-duration series bound per event type, because binding labels on every event costs time. */
+  private readonly encodeSeconds = new Map<string, { observe(seconds: number): void }>();
 
   constructor(private readonly options: ProducerOptions) {
     this.registry = options.registry ?? new ContractRegistry();
@@ -101,8 +110,15 @@ export class EventProducer {
    */
   async publishBatch(items: readonly BatchItem[]): Promise<PublishResult[]> {
     await this.connect();
-    const prepared = await Promise.all(items.map((item) => this.prepare(item)));
-    for (const message of prepared) message.message.partition = await this.partitionOf(message.topic, message.message);
+    // The lookups that may await run once per event type and topic, so every event is then prepared
+    // without awaiting.
+    const eventTypes = new Set(items.map((item) => item.eventType));
+    const schemaIds = new Map<string, number>();
+    for (const eventType of eventTypes) schemaIds.set(eventType, await this.schemaIdOf(eventType));
+    for (const eventType of eventTypes) await this.partitionsOf(this.registry.contract(eventType).topic);
+
+    const context = currentEventContext();
+    const prepared = items.map((item) => this.prepare(item, schemaIds.get(item.eventType) as number, context));
 
     const byTopic = new Map<string, Message[]>();
     for (const { topic, message } of prepared) {
@@ -122,57 +138,77 @@ export class EventProducer {
       throw error;
     }
 
+    for (const eventType of eventTypes) this.metrics.published.inc({ event_type: eventType }, prepared.filter((event) => event.eventType === eventType).length);
     // Messages for one partition are appended in send order from the partition's base offset.
     const nextOffset = new Map(metadata.map((entry) => [`${entry.topicName}:${entry.partition}`, BigInt(entry.baseOffset ?? '0')]));
-    return prepared.map(({ topic, message, eventType, envelope }) => {
+    return prepared.map(({ topic, message, envelope }) => {
       const slot = `${topic}:${message.partition}`;
       const offset = nextOffset.get(slot) ?? -1n;
       nextOffset.set(slot, offset + 1n);
-      this.metrics.published.inc({ event_type: eventType });
       return { eventId: envelope.event_id, correlationId: envelope.correlation_id, topic, partition: message.partition ?? -1, offset: offset.toString() };
     });
   }
 
-  private async prepare(item: BatchItem): Promise<{ topic: string; eventType: string; envelope: Envelope; message: Message }> {
-    const { eventType, payload, options } = item;
-    const context = currentEventContext();
-    let envelope: Envelope | undefined;
-
+  private async schemaIdOf(eventType: string): Promise<number> {
     try {
-      const contract = this.registry.contract(eventType);
-      envelope = {
-        event_id: options.eventId ?? uuidv7(),
-        event_type: eventType,
-        version: contract.version,
-        correlation_id: options.correlationId ?? context?.correlationId ?? uuidv7(),
-        causation_id: options.causationId !== undefined ? options.causationId : (context?.eventId ?? null),
-        occurred_at: options.occurredAt ?? new Date(),
-        source: this.options.source,
-        payload: payload as unknown as Record<string, unknown>,
-      };
-      const schemaId = await this.registry.schemaIdOf(eventType);
-
-      const stopTimer = this.metrics.encodeSeconds.startTimer({ event_type: eventType });
-      const value = this.registry.encode(envelope, schemaId);
-      stopTimer();
-
-      return { topic: contract.topic, eventType, envelope, message: { key: options.key, value, headers: headersOf(envelope) } };
+      return await this.registry.schemaIdOf(eventType);
     } catch (error) {
       this.metrics.failures.inc({ event_type: eventType, reason: failureReason(error) });
       throw error;
     }
   }
 
-  private async partitionOf(topic: string, message: Message): Promise<number> {
-    let count = this.partitionCounts.get(topic);
-    if (count === undefined) {
-      const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
-      count = metadata.topics[0]?.partitions.length ?? 0;
-      if (count === 0) throw new Error(`topic ${topic} has no partitions; create the event topics first (pnpm choreo topics create)`);
-      this.partitionCounts.set(topic, count);
+  /** Builds, validates and encodes one event and picks its partition. */
+  private prepare(item: BatchItem, schemaId: number, context: EventContext | undefined): { topic: string; eventType: string; envelope: Envelope; message: Message } {
+    const { eventType, payload, options } = item;
+    try {
+      const contract = this.registry.contract(eventType);
+      const eventId = options.eventId ?? uuidv7();
+      const envelope: Envelope = {
+        event_id: eventId,
+        event_type: eventType,
+        version: contract.version,
+        correlation_id: options.correlationId ?? context?.correlationId ?? eventId,
+        causation_id: options.causationId !== undefined ? options.causationId : (context?.eventId ?? null),
+        occurred_at: options.occurredAt ?? new Date(),
+        source: this.options.source,
+        payload: payload as unknown as Record<string, unknown>,
+      };
+
+      const startedAt = performance.now();
+      const value = this.registry.encode(envelope, schemaId);
+      this.encodeSecondsOf(eventType).observe((performance.now() - startedAt) / 1000);
+
+      const message: Message = { key: options.key, value, headers: headersOf(envelope) };
+      const partitionMetadata = this.partitionLists.get(contract.topic) as PartitionMetadata[];
+      message.partition = this.partitioner({ topic: contract.topic, partitionMetadata, message });
+      return { topic: contract.topic, eventType, envelope, message };
+    } catch (error) {
+      this.metrics.failures.inc({ event_type: eventType, reason: failureReason(error) });
+      throw error;
     }
-    const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0, offlineReplicas: [] }));
-    return this.partitioner({ topic, partitionMetadata, message });
+  }
+
+  private encodeSecondsOf(eventType: string): { observe(seconds: number): void } {
+    let series = this.encodeSeconds.get(eventType);
+    if (series === undefined) {
+      series = this.metrics.encodeSeconds.labels({ event_type: eventType });
+      this.encodeSeconds.set(eventType, series);
+    }
+    return series;
+  }
+
+  private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
+    let partitions = this.partitionLists.get(topic);
+    if (partitions === undefined) {
+      const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      const count = metadata.topics[0]?.partitions.length ?? 0;
+      if (count === 0) throw new Error(`topic ${topic} has no partitions; create the event topics first (pnpm choreo topics create)`);
+      // The default partitioner reads only the number of partitions, their ids and whether each has a leader.
+      partitions = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0, offlineReplicas: [] }));
+      this.partitionLists.set(topic, partitions);
+    }
+    return partitions;
   }
 }
 

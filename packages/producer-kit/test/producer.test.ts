@@ -45,6 +45,8 @@ describe('producer on the real stack', () => {
     assert.equal(decoded.envelope.source, 'test-shop');
     assert.equal(decoded.envelope.causation_id, null);
     assert.equal(decoded.envelope.correlation_id, result.correlationId);
+    // Published outside a handled event, so this event starts the trace.
+    assert.equal(decoded.envelope.correlation_id, result.eventId);
     assert.deepEqual(decoded.envelope.occurred_at, occurredAt);
     assert.deepEqual(structuredClone(decoded.envelope.payload), orderPlaced);
     assert.equal(message.key?.toString(), 'ord-100');
