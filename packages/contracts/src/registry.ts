@@ -7,7 +7,7 @@ import { createAvroType, findInvalidFields } from './avro';
 import { type Contract, loadContracts } from './catalog';
 import { type Envelope, validateEnvelope } from './envelope';
 import { ContractError, RegistryUnavailableError } from './errors';
-import { WIRE_HEADER_LENGTH, encodeWireFormat, readSchemaId } from './wire-format';
+import { WIRE_HEADER_LENGTH, encodeRecord, readSchemaId } from './wire-format';
 
 export interface ContractRegistryOptions {
   /** Registry base URL. Unset: `SCHEMA_REGISTRY_URL`, else the local stack. */
@@ -145,12 +145,13 @@ export class ContractRegistry {
   /** Validates an envelope against its contract and encodes it; throws `invalid-payload` listing each bad field. */
   encode(envelope: Envelope, schemaId: number): Buffer {
     const contract = this.contract(envelope.event_type);
-    const invalid = findInvalidFields(contract.type, envelope);
-    if (invalid.length > 0) {
+    // The plain check is the fast path; the one that collects each bad field runs only on failure.
+    if (!contract.type.isValid(envelope)) {
+      const invalid = findInvalidFields(contract.type, envelope);
       const details = invalid.map((field) => `${field.path}: expected ${field.expected}, got ${field.actual}`).join('; ');
       throw new ContractError('invalid-payload', `invalid ${contract.eventType} event: ${details}`, { eventType: contract.eventType });
     }
-    return encodeWireFormat(schemaId, contract.type.toBuffer(envelope));
+    return encodeRecord(schemaId, contract.type, envelope);
   }
 
   /**

@@ -58,6 +58,18 @@ describe('ContractRegistry on the real registry', () => {
     assert.deepEqual(structuredClone(decoded.envelope), sent);
   });
 
+  it('round-trips an event larger than 64 KiB', async () => {
+    const event = orderPlaced();
+    const description = 'x'.repeat(70_000);
+    const sent = { ...event, payload: { ...event.payload, items: [{ sku: 'SKU-1', description, quantity: 1, unit_price_minor: 1 }] } };
+
+    const bytes = registry.encode(sent, schemaId);
+
+    assert.ok(bytes.length > 70_000);
+    const decoded = await registry.decode(bytes);
+    assert.deepEqual(structuredClone(decoded.envelope), sent);
+  });
+
   it('rejects an invalid payload naming each field', () => {
     const bad = orderPlaced({ payload: { ...orderPlaced().payload, total_minor: 'lots', currency: undefined } });
     assert.throws(
