@@ -174,28 +174,40 @@ export class Deduplicator {
   }
 
   /**
-   * Writes the outcomes of claimed events, one round trip per lease token: one for a chunk. With
-   * `renewal`, the same round trip extends the leases of those keys by `leaseMs`. Returns the renewed
-   * keys whose lease was lost, because it expired or another attempt took it, with their remaining ms.
+   * Writes the outcomes of claimed events, in one round trip for a chunk. With `renewal`, the same
+   * round trip extends the leases of those keys by `leaseMs`. Returns the renewed keys whose lease was
+   * lost, because it expired or another attempt took it, with their remaining ms.
    */
   async settleAll(settlements: readonly Settlement[], renewal?: { token: string; keys: readonly string[] }): Promise<Map<string, number>> {
-    const byToken = new Map<string, { done: string[]; dead: string[]; release: string[]; renew: readonly string[] }>();
+    // Done and dead records need no token, so they all go with the first call. Releases and renewals
+    // check their lease token, so each token gets a call of its own: one for a chunk, plus one per
+    // message that was claimed again by its position.
+    const done: string[] = [];
+    const dead: string[] = [];
+    const byToken = new Map<string, { release: string[]; renew: readonly string[] }>();
     const groupOf = (token: string) => {
       let group = byToken.get(token);
-      if (group === undefined) byToken.set(token, (group = { done: [], dead: [], release: [], renew: [] }));
+      if (group === undefined) byToken.set(token, (group = { release: [], renew: [] }));
       return group;
     };
-    for (const { key, token, outcome } of settlements) groupOf(token)[outcome].push(key);
+    for (const { key, token, outcome } of settlements) {
+      if (outcome === 'done') done.push(key);
+      else if (outcome === 'dead') dead.push(key);
+      else groupOf(token).release.push(key);
+    }
     if (renewal !== undefined && renewal.keys.length > 0) groupOf(renewal.token).renew = renewal.keys;
 
+    const calls = [...byToken];
+    if (calls.length === 0 && done.length + dead.length > 0) calls.push(['', { release: [], renew: [] }]);
     const lost = new Map<string, number>();
-    for (const [token, { done, dead, release, renew }] of byToken) {
-      const keys = [...done, ...dead, ...release, ...renew];
+    for (const [index, [token, { release, renew }]] of calls.entries()) {
+      const outcomes = index === 0 ? { done, dead } : { done: [], dead: [] };
+      const keys = [...outcomes.done, ...outcomes.dead, ...release, ...renew];
       const reply = await this.call('recording event outcomes', () =>
-        this.redis.choreoSettleAll(keys.length, ...keys, this.retentionMs, token, done.length, dead.length, release.length, this.leaseMs),
+        this.redis.choreoSettleAll(keys.length, ...keys, this.retentionMs, token, outcomes.done.length, outcomes.dead.length, release.length, this.leaseMs),
       );
-      for (let index = 0; index < reply.length; index += 2) {
-        lost.set(renew[Number(reply[index]) - 1] as string, Math.max(Number(reply[index + 1]), 0));
+      for (let at = 0; at < reply.length; at += 2) {
+        lost.set(renew[Number(reply[at]) - 1] as string, Math.max(Number(reply[at + 1]), 0));
       }
     }
     return lost;

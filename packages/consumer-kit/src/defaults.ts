@@ -12,8 +12,9 @@ export const CONSUMER_DEFAULTS = {
     retentionMs: 72 * 60 * 60 * 1000,
     /**
      * How long a claim on an event id lasts while its handler runs, in milliseconds: 60 s. When a
-     * consumer crashes mid-handler, another instance may run the event after this lease expires, so it
-     * must exceed the slowest handler of a whole fetched batch.
+     * consumer crashes mid-handler, another instance may run the event after this lease expires. A long
+     * chunk extends its leases between handlers every half lease, so the lease must exceed twice the
+     * slowest handler.
      */
     leaseMs: 60 * 1000,
     /** Key prefix in Redis. */
@@ -53,8 +54,8 @@ export const CONSUMER_DEFAULTS = {
     fromBeginning: true,
   },
   /**
-   * Maximum messages claimed in Redis together: 5000, more than one kafkajs batch of events of 200
-   * bytes or more (1 MiB per partition), so a batch costs two Redis round trips. The claim script runs
+   * Maximum messages claimed in Redis together: 5000, a whole 1 MiB kafkajs batch of uncompressed
+   * events larger than about 210 bytes, so a batch costs two Redis round trips. The claim script runs
    * about 2 µs per key on the benchmark machine, so a full chunk blocks Redis for about 10 ms.
    */
   maxChunkSize: 5_000,

@@ -120,6 +120,15 @@ interface Item {
   key?: string;
 }
 
+/** The parts of a kafkajs batch that a chunk uses. */
+interface BatchControl {
+  /** True once the consumer is stopping or the partition was revoked or sought: the chunk must end. */
+  shouldStop(): boolean;
+  heartbeat(): Promise<void>;
+  /** Resolves offsets whose outcomes are durable; `commitNow` commits them before the batch ends. */
+  resolve(offsets: readonly string[], commitNow: boolean): Promise<void>;
+}
+
 /** Early stop of a chunk, with its reason. The partition is sought back to `offset`. */
 type Stop = { offset: string; reason: 'due'; dueAt: number } | { offset: string; reason: 'outage'; error: InfrastructureError } | { offset: string; reason: 'circuit' };
 
@@ -148,28 +157,33 @@ export class BatchProcessor {
     this.correlated = settings.metrics.correlated.labels({ group: settings.groupId });
   }
 
-  async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+  async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = batch;
     const { metrics, groupId } = this.settings;
     metrics.consumed.inc({ group: groupId, topic }, messages.length);
     const last = messages.at(-1);
     if (last) metrics.lag.set({ group: groupId, topic, partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
 
-    // Resolves offsets only after their outcomes are durable; called at the end of each chunk and at
-    // each checkpoint of a long one.
-    const commit = async (offsets: readonly string[]) => {
-      for (const offset of offsets) resolveOffset(offset);
-      await commitOffsetsIfNecessary();
-      await heartbeat();
+    const batchControl: BatchControl = {
+      shouldStop: () => !isRunning() || isStale(),
+      heartbeat,
+      // Offsets are resolved only after their outcomes are durable. kafkajs commits resolved offsets
+      // when the batch ends. A checkpoint of a long chunk commits them at once, so a crash refetches
+      // less.
+      resolve: async (offsets, commitNow) => {
+        for (const offset of offsets) resolveOffset(offset);
+        await (commitNow ? commitOffsetsIfNecessary(uncommittedOffsets()) : commitOffsetsIfNecessary());
+        await heartbeat();
+      },
     };
 
     for (let start = 0; start < messages.length; ) {
-      if (!isRunning() || isStale()) return;
+      if (batchControl.shouldStop()) return;
 
       const chunk = messages.slice(start, start + this.settings.maxChunkSize);
       start += chunk.length;
-      const { processed, stop } = await this.processChunk(topic, partition, chunk, commit);
-      await commit(processed);
+      const { processed, stop } = await this.processChunk(topic, partition, chunk, batchControl);
+      await batchControl.resolve(processed, false);
 
       if (stop) {
         this.applyStop(topic, partition, stop);
@@ -202,7 +216,7 @@ export class BatchProcessor {
     topic: string,
     partition: number,
     messages: KafkaMessage[],
-    commit: (offsets: readonly string[]) => Promise<void>,
+    batchControl: BatchControl,
   ): Promise<{ processed: string[]; stop?: Stop }> {
     const isSource = this.settings.sourceTopics.has(topic);
     const { circuit } = this.settings;
@@ -255,13 +269,20 @@ export class BatchProcessor {
           break;
         }
         const now = performance.now();
-        if (now >= checkpointAt) {
-          await this.checkpoint(items.slice(next), claims, seen, settlements);
-          await commit(processed);
-          processed = [];
-          checkpointAt = performance.now() + (dedupe as Deduplicator).leaseMs / 2;
-        } else if (now >= yieldAt) {
-          await setImmediate();
+        if (now >= checkpointAt || now >= yieldAt) {
+          // A stopping consumer or a revoked partition ends the chunk here. The rest is released and
+          // fetched again by the partition's next owner.
+          if (batchControl.shouldStop()) break;
+          if (now >= checkpointAt) {
+            await this.checkpoint(items.slice(next), claims, seen, settlements);
+            await batchControl.resolve(processed, true);
+            processed = [];
+            checkpointAt = performance.now() + (dedupe as Deduplicator).leaseMs / 2;
+          } else {
+            // kafkajs sends a heartbeat only when its interval has passed, so this costs little.
+            await batchControl.heartbeat();
+            await setImmediate();
+          }
           yieldAt = performance.now() + EVENT_LOOP_SLICE_MS;
         }
         const outage = await this.processItem(topic, partition, item, claims, seen, settlements);
@@ -399,6 +420,8 @@ export class BatchProcessor {
     // the identity read had failed, and the event's own key is freed for a valid copy of the event.
     if (contractError !== undefined && item.contractError === undefined && key !== undefined && dedupe !== undefined) {
       settlements.push({ key, token: claim.token, outcome: 'release' });
+      // A later copy of the event in this chunk must run rather than follow this broken one.
+      seen.delete(key);
       key = this.positionKeyOf(topic, partition, item, dedupe);
       try {
         [claim] = (await dedupe.claimAll([key])) as [ClaimResult];
@@ -418,13 +441,20 @@ export class BatchProcessor {
     }
 
     let outcome: Settlement['outcome'];
-    if (contractError !== undefined || decoded === undefined) {
-      const error = contractError as ContractError;
-      metrics.contractMismatches.inc({ group: groupId, code: error.code });
-      await this.deadLetter(topic, partition, item, 'contract', error, 0, undefined);
-      outcome = 'dead';
-    } else {
-      outcome = await this.runHandler(topic, partition, item, decoded);
+    try {
+      if (contractError !== undefined || decoded === undefined) {
+        const error = contractError as ContractError;
+        metrics.contractMismatches.inc({ group: groupId, code: error.code });
+        await this.deadLetter(topic, partition, item, 'contract', error, 0, undefined);
+        outcome = 'dead';
+      } else {
+        outcome = await this.runHandler(topic, partition, item, decoded);
+      }
+    } catch (error) {
+      // A retry or dead letter that Kafka did not take: the claim is released, so the redelivery after
+      // the consumer restarts runs at once instead of waiting for the lease.
+      if (key !== undefined) settlements.push({ key, token: claim.token, outcome: 'release' });
+      throw error;
     }
     if (key !== undefined) settlements.push({ key, token: claim.token, outcome });
     return undefined;

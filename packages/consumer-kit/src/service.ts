@@ -118,6 +118,10 @@ class KitConsumerService implements ConsumerService {
 
     const eventTypes = Object.keys(options.handlers);
     if (eventTypes.length === 0) throw new Error(`${options.name}: handlers is empty; declare at least one event type to consume`);
+    const { maxChunkSize } = options;
+    if (maxChunkSize !== undefined && !(Number.isSafeInteger(maxChunkSize) && maxChunkSize >= 1)) {
+      throw new Error(`${options.name}: maxChunkSize is ${maxChunkSize}, expected a positive integer (unset: ${CONSUMER_DEFAULTS.maxChunkSize})`);
+    }
     this.sourceTopics = eventTypes.map((eventType) => this.registry.contract(eventType).topic);
     // Level 1 exists even with maxAttempts 0: it carries deliveries deferred behind another attempt's lease.
     const levels = Math.max(1, this.retry.maxAttempts);

@@ -46,6 +46,7 @@ const TOPIC = registry.contract(EVENT_TYPE).topic;
 /** Registry subjects of the two extra writer schemas that this suite registers. No topic uses them. */
 const WITHOUT_EVENT_ID_SUBJECT = 'choreo-test.bad-input.without-event-id-value';
 const UNKNOWN_RECORD_SUBJECT = 'choreo-test.bad-input.unknown-record-value';
+const NULLABLE_EVENT_ID_SUBJECT = 'choreo-test.bad-input.nullable-event-id-value';
 /** kafkajs `ConfigResourceTypes.TOPIC`, written as a number because @choreo/kafka does not re-export the enum. */
 const TOPIC_RESOURCE = 2;
 const MAX_RSS_GROWTH_BYTES = 200 * 1024 * 1024;
@@ -76,6 +77,8 @@ interface Fixtures {
   withoutEventIdId: number;
   /** A record that is no Choreo event, registered under its own subject. */
   unknownRecordId: number;
+  /** An OrderPlacedEvent writer schema whose `event_id` is a nullable string, registered under its own subject. */
+  nullableEventIdId: number;
   /** `max.message.bytes` of the topic: the largest record batch the broker accepts, in bytes. */
   maxMessageBytes: number;
 }
@@ -420,6 +423,11 @@ const CASES: BadInputCase[] = [
     expected: { outcome: 'dead-lettered', code: 'envelope', message: /lacks envelope field event_id/ },
   },
   {
+    name: 'writer schema with a nullable event_id',
+    build: (fixtures) => ({ value: encodeWireFormat(fixtures.nullableEventIdId, createAvroType(nullableEventIdSchema()).toBuffer(orderPlacedEnvelope())) }),
+    expected: { outcome: 'dead-lettered', code: 'unknown-schema', message: /cannot be read as orders\.order_placed/ },
+  },
+  {
     name: 'empty event_id',
     build: (fixtures) => ({ value: orderPlaced(fixtures, orderPlacedBody({ event_id: '' })) }),
     expected: { outcome: 'dead-lettered', code: 'envelope', message: /envelope field event_id is empty/ },
@@ -554,6 +562,11 @@ function withoutEventIdSchema() {
   return { ...schema, fields: schema.fields.filter((field) => field.name !== 'event_id') };
 }
 
+function nullableEventIdSchema() {
+  const schema = registry.contract(EVENT_TYPE).schema;
+  return { ...schema, fields: schema.fields.map((field) => (field.name === 'event_id' ? { ...field, type: ['null', 'string'] } : field)) };
+}
+
 function withoutEventIdType() {
   return createAvroType(withoutEventIdSchema());
 }
@@ -658,6 +671,7 @@ describe('consumer service fed bad input', () => {
       orderPlacedId: await registry.schemaIdOf(EVENT_TYPE),
       paymentCapturedId: await registry.schemaIdOf('billing.payment_captured'),
       withoutEventIdId: await registerSchema(WITHOUT_EVENT_ID_SUBJECT, withoutEventIdSchema()),
+      nullableEventIdId: await registerSchema(NULLABLE_EVENT_ID_SUBJECT, nullableEventIdSchema()),
       unknownRecordId: await registerSchema(UNKNOWN_RECORD_SUBJECT, {
         type: 'record',
         name: 'UnknownRecord',

@@ -239,4 +239,59 @@ describe('consumer service on the real stack', () => {
     assert.equal(firstEventAtEnd, 'done');
     await waitFor('the last event recorded', async () => (await redis.get(keyOf(envelopes[11]?.event_id as string))) === 'done');
   });
+
+  it('runs a valid copy after a broken one', async () => {
+    const groupId = uniqueGroup('broken-copy');
+    const valid = orderPlacedEnvelope();
+    // The same event id and source, with an occurred_at the envelope check rejects only at the full
+    // decode: the identity read before the claim finds nothing wrong with it.
+    const broken = { ...valid, occurred_at: new Date(Date.now() + 3 * 24 * 60 * 60 * 1000) };
+    const calls: string[] = [];
+    const service = await start({
+      name: 'broken-copy',
+      owner: 'team-test',
+      groupId,
+      fromBeginning: false,
+      handlers: { 'orders.order_placed': async (event) => void (event.event_id === valid.event_id && calls.push(event.event_id)) },
+    });
+
+    await produceRaw(TOPIC, [
+      { key: 'one-order', value: await encode(broken), partition: 0 },
+      { key: 'one-order', value: await encode(valid), partition: 0 },
+    ]);
+
+    await waitFor('the valid copy handled', () => calls.length > 0);
+    await waitUntilQuiet([service]);
+    assert.deepEqual(calls, [valid.event_id]);
+    assert.equal(await metricValue(service, 'choreo_contract_mismatches_total', { code: 'envelope' }), 1);
+  });
+
+  it('stops mid-batch and frees the rest', async () => {
+    const groupId = uniqueGroup('stop-mid-batch');
+    const envelopes = Array.from({ length: 40 }, () => orderPlacedEnvelope());
+    const ours = new Set(envelopes.map((envelope) => envelope.event_id));
+    const runs: string[] = [];
+    const handler: Handler<OrderPlaced> = async (event) => {
+      if (!ours.has(event.event_id)) return;
+      runs.push(event.event_id);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    const options = { owner: 'team-test', groupId, fromBeginning: false, handlers: { 'orders.order_placed': handler } };
+    // Not in `running`: this test stops it itself.
+    const first = await startService({ name: 'stop-mid-batch-a', ...options });
+
+    await produceRaw(TOPIC, await Promise.all(envelopes.map(async (envelope) => ({ key: 'one-order', value: await encode(envelope), partition: 0 }))));
+    await waitFor('five events handled', () => runs.length >= 5);
+    await first.stop();
+    const runsBeforeStop = runs.length;
+
+    // The 40 handlers take 4 s; the stop ends the chunk after the running handler instead.
+    assert.ok(runsBeforeStop < 30, `the first instance ran ${runsBeforeStop} of 40 events before it stopped`);
+    // The unreached events were released, so the next instance runs them at once instead of deferring
+    // them until their leases expire.
+    const second = await start({ name: 'stop-mid-batch-b', ...options });
+    await waitFor('all forty events handled', () => new Set(runs).size === envelopes.length, 20_000);
+    await waitUntilQuiet([second]);
+    assert.equal(runs.length, envelopes.length);
+  });
 });

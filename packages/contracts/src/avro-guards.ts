@@ -15,8 +15,11 @@ import avro from 'avsc';
  *   loop over a huge count, and a negative size moves the position backwards and may never end.
  *   Skipping a union with a branch index out of range fails with the message avsc gives when reading.
  *
- * NOTE: the count check assumes every item takes at least one byte, so it also rejects a valid block
- * of zero-size items (arrays of `null` or of empty records). No Choreo contract has such an array.
+ * NOTE: the count check assumes every item takes at least one byte. So it rejects a valid block of
+ * zero-size items (arrays of `null` or of empty records). It also does not bound nested arrays of
+ * zero-size items, because each inner block may declare as many items as bytes are left. The work then
+ * grows with the square of the message size. No Choreo contract has such an array, but a writer schema
+ * registered under a contract's subject could add one as an extra field.
  */
 export class AvroLimitError extends Error {
   override name = 'AvroLimitError';

@@ -251,10 +251,10 @@ export class ContractRegistry {
     const writerType = createAvroType(writerSchema);
     // Named like the writer's record, because Avro resolves records by name.
     const identityType = createAvroType({ type: 'record', name, fields: IDENTITY_FIELDS.map((field) => ({ name: field, type: 'string' })) });
-    const identityResolver = identityType.createResolver(writerType);
-    if (writerType.equals(contract.type)) return { contract, resolver: undefined, identityType, identityResolver };
     try {
-      return { contract, resolver: contract.type.createResolver(writerType), identityType, identityResolver };
+      const identityResolver = identityType.createResolver(writerType);
+      const resolver = writerType.equals(contract.type) ? undefined : contract.type.createResolver(writerType);
+      return { contract, resolver, identityType, identityResolver };
     } catch (error) {
       throw new ContractError('unknown-schema', `schema id ${schemaId} cannot be read as ${contract.eventType} v${contract.version}: ${(error as Error).message}`, {
         cause: error,
