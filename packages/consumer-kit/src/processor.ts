@@ -379,7 +379,6 @@ export class BatchProcessor {
   ): Promise<InfrastructureError | undefined> {
     const { metrics, groupId, registry, dedupe } = this.settings;
     let key = item.key;
-    let claim = key === undefined ? UNDEDUPED : (claims.get(key) as ClaimResult);
 
     // A second copy of the same event within one chunk follows the first copy, which carries the
     // event forward whatever its outcome.
@@ -388,15 +387,8 @@ export class BatchProcessor {
       return undefined;
     }
     if (key !== undefined) seen.add(key);
-
-    if (claim.state === 'done' || claim.state === 'dead') {
-      this.metricsOf(item.eventType ?? 'unknown').duplicates += 1;
-      return undefined;
-    }
-    if (claim.state === 'in-flight') {
-      await this.defer(topic, partition, item, claim.remainingMs);
-      return undefined;
-    }
+    let token = await this.tokenOrEnd(topic, partition, item, key === undefined ? UNDEDUPED : (claims.get(key) as ClaimResult));
+    if (token === undefined) return undefined;
 
     let decoded: DecodedEvent | undefined;
     let contractError = item.contractError;
@@ -408,7 +400,7 @@ export class BatchProcessor {
       } catch (error) {
         const outage = outageOf(error);
         if (outage !== undefined) {
-          if (key !== undefined) settlements.push({ key, token: claim.token, outcome: 'release' });
+          if (key !== undefined) settlements.push({ key, token, outcome: 'release' });
           return outage;
         }
         if (!(error instanceof ContractError)) throw error;
@@ -419,25 +411,20 @@ export class BatchProcessor {
     // The identity was readable but the rest is not: the message is recorded under its position, as if
     // the identity read had failed, and the event's own key is freed for a valid copy of the event.
     if (contractError !== undefined && item.contractError === undefined && key !== undefined && dedupe !== undefined) {
-      settlements.push({ key, token: claim.token, outcome: 'release' });
+      settlements.push({ key, token, outcome: 'release' });
       // A later copy of the event in this chunk must run rather than follow this broken one.
       seen.delete(key);
       key = this.positionKeyOf(topic, partition, item, dedupe);
+      let positionClaim: ClaimResult;
       try {
-        [claim] = (await dedupe.claimAll([key])) as [ClaimResult];
+        [positionClaim] = (await dedupe.claimAll([key])) as [ClaimResult];
       } catch (error) {
         const outage = outageOf(error);
         if (outage === undefined) throw error;
         return outage;
       }
-      if (claim.state === 'done' || claim.state === 'dead') {
-        this.metricsOf(item.eventType ?? 'unknown').duplicates += 1;
-        return undefined;
-      }
-      if (claim.state === 'in-flight') {
-        await this.defer(topic, partition, item, claim.remainingMs);
-        return undefined;
-      }
+      token = await this.tokenOrEnd(topic, partition, item, positionClaim);
+      if (token === undefined) return undefined;
     }
 
     let outcome: Settlement['outcome'];
@@ -453,10 +440,25 @@ export class BatchProcessor {
     } catch (error) {
       // A retry or dead letter that Kafka did not take: the claim is released, so the redelivery after
       // the consumer restarts runs at once instead of waiting for the lease.
-      if (key !== undefined) settlements.push({ key, token: claim.token, outcome: 'release' });
+      if (key !== undefined) settlements.push({ key, token, outcome: 'release' });
       throw error;
     }
-    if (key !== undefined) settlements.push({ key, token: claim.token, outcome });
+    if (key !== undefined) settlements.push({ key, token, outcome });
+    return undefined;
+  }
+
+  /**
+   * Returns the lease token when this delivery holds the claim. Otherwise ends the item and returns
+   * undefined: a finished or dead-lettered event is a duplicate, and one under another attempt's lease
+   * is deferred.
+   */
+  private async tokenOrEnd(topic: string, partition: number, item: Item, claim: ClaimResult): Promise<string | undefined> {
+    if (claim.state === 'claimed') return claim.token;
+    if (claim.state === 'in-flight') {
+      await this.defer(topic, partition, item, claim.remainingMs);
+    } else {
+      this.metricsOf(item.eventType ?? 'unknown').duplicates += 1;
+    }
     return undefined;
   }
 

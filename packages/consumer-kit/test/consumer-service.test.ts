@@ -19,6 +19,7 @@ import {
   uniqueGroup,
   waitFor,
   waitUntilQuiet,
+  waitUntilReading,
 } from './support';
 
 const TOPIC = 'orders.order_placed';
@@ -212,6 +213,7 @@ describe('consumer service on the real stack', () => {
     const ours = new Set(envelopes.map((envelope) => envelope.event_id));
     const keyOf = (eventId: string) => dedupeKeyOf(CONSUMER_DEFAULTS.dedupe.keyPrefix, groupId, `test-shop:${eventId}`);
     const valuesAtStart: (string | null)[] = [];
+    const seen = new Set<string>();
     let firstEventAtEnd: string | null = null;
     // Twelve handlers of 150 ms run 1.8 s, longer than the 1 s lease, so the chunk must pass checkpoints.
     await start({
@@ -222,6 +224,7 @@ describe('consumer service on the real stack', () => {
       dedupe: { leaseMs: 1_000 },
       handlers: {
         'orders.order_placed': async (event) => {
+          seen.add(event.event_id);
           if (!ours.has(event.event_id)) return;
           valuesAtStart.push(await redis.get(keyOf(event.event_id)));
           if (valuesAtStart.length === envelopes.length) firstEventAtEnd = await redis.get(keyOf(envelopes[0]?.event_id as string));
@@ -229,6 +232,7 @@ describe('consumer service on the real stack', () => {
         },
       },
     });
+    await waitUntilReading(TOPIC, seen);
 
     await produceRaw(TOPIC, await Promise.all(envelopes.map(async (envelope) => ({ key: 'one-order', value: await encode(envelope), partition: 0 }))));
 
@@ -247,13 +251,20 @@ describe('consumer service on the real stack', () => {
     // decode: the identity read before the claim finds nothing wrong with it.
     const broken = { ...valid, occurred_at: new Date(Date.now() + 3 * 24 * 60 * 60 * 1000) };
     const calls: string[] = [];
+    const seen = new Set<string>();
     const service = await start({
       name: 'broken-copy',
       owner: 'team-test',
       groupId,
       fromBeginning: false,
-      handlers: { 'orders.order_placed': async (event) => void (event.event_id === valid.event_id && calls.push(event.event_id)) },
+      handlers: {
+        'orders.order_placed': async (event) => {
+          seen.add(event.event_id);
+          if (event.event_id === valid.event_id) calls.push(event.event_id);
+        },
+      },
     });
+    await waitUntilReading(TOPIC, seen);
 
     await produceRaw(TOPIC, [
       { key: 'one-order', value: await encode(broken), partition: 0 },
@@ -271,14 +282,17 @@ describe('consumer service on the real stack', () => {
     const envelopes = Array.from({ length: 40 }, () => orderPlacedEnvelope());
     const ours = new Set(envelopes.map((envelope) => envelope.event_id));
     const runs: string[] = [];
+    const seen = new Set<string>();
     const handler: Handler<OrderPlaced> = async (event) => {
+      seen.add(event.event_id);
       if (!ours.has(event.event_id)) return;
       runs.push(event.event_id);
       await new Promise((resolve) => setTimeout(resolve, 100));
     };
     const options = { owner: 'team-test', groupId, fromBeginning: false, handlers: { 'orders.order_placed': handler } };
-    // Not in `running`: this test stops it itself.
-    const first = await startService({ name: 'stop-mid-batch-a', ...options });
+    // This test stops it itself; `running` stops it too when the test fails first (stop is idempotent).
+    const first = await start({ name: 'stop-mid-batch-a', ...options });
+    await waitUntilReading(TOPIC, seen);
 
     await produceRaw(TOPIC, await Promise.all(envelopes.map(async (envelope) => ({ key: 'one-order', value: await encode(envelope), partition: 0 }))));
     await waitFor('five events handled', () => runs.length >= 5);

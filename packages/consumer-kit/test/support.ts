@@ -66,6 +66,27 @@ export async function disconnectProducer(): Promise<void> {
   producerConnected = undefined;
 }
 
+/**
+ * Waits until a service that starts at the end of its topics reads partition 0 of `topic`. kafkajs
+ * fixes that start position at the group's first fetch, so events produced before then would be
+ * skipped. It produces a marker event every 500 ms until `seen`, the event ids the service handled,
+ * contains one.
+ */
+export async function waitUntilReading(topic: string, seen: ReadonlySet<string>, timeoutMs = 30_000): Promise<void> {
+  const markers: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const marker = orderPlacedEnvelope();
+    markers.push(marker.event_id);
+    await produceRaw(topic, [{ key: 'marker', value: await encode(marker), partition: 0 }]);
+    for (const until = Date.now() + 500; Date.now() < until; ) {
+      if (markers.some((id) => seen.has(id))) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for the service to read partition 0 of ${topic}`);
+}
+
 export async function waitFor(description: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
