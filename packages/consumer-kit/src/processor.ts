@@ -71,12 +71,12 @@ const FIRST_DELIVERY: RetryState = {
 };
 
 /**
- * Maximum time of handler work without a return to the event loop, in milliseconds. Handlers that await only
- * resolved promises run as one chain of microtasks, which holds back every socket read meanwhile: the
- * Redis replies of other partitions' chunks, fetch responses, heartbeats and the health endpoint.
+ * Maximum time of handler work without a return to the event loop, in milliseconds. Handlers that
+ * await only resolved promises run as one chain of microtasks, which holds back every socket read
+ * meanwhile: the Redis replies of other partitions' chunks, fetch responses, heartbeats and the
+ * health endpoint.
  */
 const EVENT_LOOP_SLICE_MS = 5;
-
 
 /** Claim of an item when the service runs without dedupe: every event runs. */
 const UNDEDUPED: ClaimResult = { state: 'claimed', token: '' };
