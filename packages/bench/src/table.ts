@@ -2,7 +2,7 @@ import { type BenchResults, type Figure, TARGETS } from './results';
 
 /** Renders the headline figures and the throughputs behind them as an aligned text table. */
 export function formatTable(results: BenchResults): string {
-  const header = ['figure', 'median', 'target', 'met', 'per run'];
+  const header = ['figure', 'result', 'target', 'met', 'per run'];
   const rows: string[][] = [header];
   const targetText = (figure: Figure) =>
     `${TARGETS[figure].direction === 'min' ? '>=' : '<='} ${TARGETS[figure].target}`;

@@ -23,7 +23,7 @@ export const CONSUMER_DEFAULTS = {
   retry: {
     /** Retry levels before the dead-letter topic: 3, so a handler runs at most 4 times. */
     maxAttempts: 3,
-    /** Delay cap of the first retry level, in milliseconds; later levels double it. */
+    /** Delay cap of the first retry level, in milliseconds. Each later level multiplies it by `multiplier`. */
     initialDelayMs: 1_000,
     /** Growth factor of the delay cap per level. */
     multiplier: 4,

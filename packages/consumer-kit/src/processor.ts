@@ -622,7 +622,7 @@ export class BatchProcessor {
 }
 
 async function missingProducer(): Promise<never> {
-  throw new Error('this consumer service has no producer: pass `producer: { source }` to createConsumerService to publish from handlers');
+  throw new Error('this consumer service has no producer: pass `source` to createConsumerService to publish from handlers');
 }
 
 /** Returns the registry or Redis failure behind `error`, or undefined for any other error. */

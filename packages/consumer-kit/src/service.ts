@@ -302,7 +302,7 @@ class KitConsumerService implements ConsumerService {
 
   /** Redis key holding the failure time of the oldest dead letter not yet redriven, in epoch milliseconds. */
   private oldestDeadLetterKey(): string {
-    return oldestDeadLetterKeyOf(CONSUMER_DEFAULTS.dedupe.keyPrefix, this.groupId);
+    return oldestDeadLetterKeyOf(this.options.dedupe?.keyPrefix ?? CONSUMER_DEFAULTS.dedupe.keyPrefix, this.groupId);
   }
 
   private async noteDeadLetter(): Promise<void> {
