@@ -14,7 +14,7 @@ import { benchConsumers } from './consumer-bench';
 import { fillTopic } from './events';
 import { benchProducers } from './producer-bench';
 import { buildResults } from './results';
-import { loadSettings } from './settings';
+import { BenchSettingsError, loadSettings } from './settings';
 import { benchKafka, benchNames, benchRegistry, cleanUp, createTopics, ensureSchema } from './stack';
 import { formatTable } from './table';
 import { killWorkers } from './workers';
@@ -73,6 +73,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  // A setting error is the caller's to fix, so its message is enough; anything else gets its stack.
+  const text = error instanceof BenchSettingsError ? error.message : ((error as Error).stack ?? String(error));
+  process.stderr.write(`bench failed: ${text}\n`);
   process.exit(1);
 });

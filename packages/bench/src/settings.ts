@@ -29,6 +29,11 @@ export interface BenchSettings {
   output: string;
 }
 
+/** An invalid `BENCH_*` variable; its message says which one and what is expected. */
+export class BenchSettingsError extends Error {
+  override name = 'BenchSettingsError';
+}
+
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
@@ -62,7 +67,7 @@ function optionalPositiveInteger(
 
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} is "${text}", expected a positive integer (unset: ${unsetMeaning})`);
+    throw new BenchSettingsError(`${name} is "${text}", expected a positive integer (unset: ${unsetMeaning})`);
   }
   return value;
 }
