@@ -73,7 +73,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // A setting error is the caller's to fix, so its message is enough; anything else gets its stack.
+  // A setting error is the caller's to fix, so its message is enough. Any other error gets its stack.
   const text = error instanceof BenchSettingsError ? error.message : ((error as Error).stack ?? String(error));
   process.stderr.write(`bench failed: ${text}\n`);
   process.exit(1);

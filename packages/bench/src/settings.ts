@@ -29,7 +29,7 @@ export interface BenchSettings {
   output: string;
 }
 
-/** An invalid `BENCH_*` variable; its message says which one and what is expected. */
+/** An invalid `BENCH_*` variable. Its message names the variable, its value and what is expected. */
 export class BenchSettingsError extends Error {
   override name = 'BenchSettingsError';
 }

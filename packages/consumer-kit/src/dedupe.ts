@@ -197,11 +197,12 @@ export class Deduplicator {
     }
     if (renewal !== undefined && renewal.keys.length > 0) groupOf(renewal.token).renew = renewal.keys;
 
-    const calls = [...byToken];
-    if (calls.length === 0 && done.length + dead.length > 0) calls.push(['', { release: [], renew: [] }]);
+    // With no lease to check, the token is empty, which no lease value equals.
+    if (byToken.size === 0 && done.length + dead.length > 0) groupOf('');
+
     const lost = new Map<string, number>();
-    for (const [index, [token, { release, renew }]] of calls.entries()) {
-      const outcomes = index === 0 ? { done, dead } : { done: [], dead: [] };
+    let outcomes = { done, dead };
+    for (const [token, { release, renew }] of byToken) {
       const keys = [...outcomes.done, ...outcomes.dead, ...release, ...renew];
       const reply = await this.call('recording event outcomes', () =>
         this.redis.choreoSettleAll(keys.length, ...keys, this.retentionMs, token, outcomes.done.length, outcomes.dead.length, release.length, this.leaseMs),
@@ -209,6 +210,7 @@ export class Deduplicator {
       for (let at = 0; at < reply.length; at += 2) {
         lost.set(renew[Number(reply[at]) - 1] as string, Math.max(Number(reply[at + 1]), 0));
       }
+      outcomes = { done: [], dead: [] };
     }
     return lost;
   }
